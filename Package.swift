@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mundo-messaging",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fcgi-app", targets: ["FCGIApp"]),
+        .executable(name: "push-daemon", targets: ["PushDaemon"]),
+        .executable(name: "messaging-admin", targets: ["MessagingAdmin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+    ],
+    targets: [
+        // C libraries from Debian: libfcgi-dev, libpq-dev, liblua5.4-dev.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+
+        // JSON values: request parsing, response and event rendering, Lua hook input and output.
+        .target(name: "JSON"),
+
+        // libpq wrapper: connections, results, errors. Knows nothing of the domain.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+
+        // Domain, wire format, validation, the store, migrations, auth, configuration.
+        .target(
+            name: "MessagingCore",
+            dependencies: [
+                "Postgres", "JSON",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Embedded Lua 5.4 and the H2AC contract. Knows nothing of HTTP or Postgres.
+        .target(name: "Hooks", dependencies: ["CLua", "JSON", .product(name: "Logging", package: "swift-log")]),
+
+        .executableTarget(
+            name: "FCGIApp",
+            dependencies: ["CFastCGI", "MessagingCore", "Hooks", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "PushDaemon",
+            dependencies: [
+                "MessagingCore", "Hooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "MessagingAdmin",
+            dependencies: [
+                "MessagingCore", "Hooks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON"]),
+        .testTarget(name: "HooksTests", dependencies: ["Hooks"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

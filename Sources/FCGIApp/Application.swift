@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import MessagingCore
+
+/// The REST API: routes, authentication, and the one place where errors become responses.
+struct Application {
+    let router: Router
+
+    init() {
+        var router = Router()
+        HealthHandlers.register(&router)
+        ConversationHandlers.register(&router)
+        MessageHandlers.register(&router)
+        ReactionHandlers.register(&router)
+        self.router = router
+    }
+
+    struct Outcome {
+        let response: HTTPResponse
+        let routeName: String
+        let userId: Int64?
+    }
+
+    func handle(_ request: HTTPRequest, context: WorkerContext) -> Outcome {
+        var routeName = "unmatched"
+        var userId: Int64?
+        do {
+            guard request.path.hasPrefix("/api/") else { throw APIError.routeNotFound }
+            switch router.match(method: request.method, path: request.path) {
+            case .notFound:
+                throw APIError.routeNotFound
+            case let .methodNotAllowed(allowed):
+                throw APIError.methodNotAllowed(allowed: allowed)
+            case let .found(route, parameters):
+                routeName = route.name
+                if request.bodyTooLarge { throw APIError.payloadTooLarge }
+                if route.requiresAuthentication {
+                    userId = try context.authenticate(request.authorization)
+                }
+                let exchange = Exchange(request: request, parameters: parameters, userId: userId ?? 0, context: context)
+                return Outcome(response: try route.handler(exchange), routeName: routeName, userId: userId)
+            }
+        } catch let error as APIError {
+            return Outcome(response: .error(error), routeName: routeName, userId: userId)
+        } catch let error as PostgresError {
+            if let mapped = APIError.from(error) {
+                return Outcome(response: .error(mapped), routeName: routeName, userId: userId)
+            }
+            context.logger.error("unexpected database error", metadata: [
+                "request.id": "\(request.requestId)", "route": "\(routeName)",
+                "db.sqlstate": "\(error.sqlState ?? "-")", "db.constraint": "\(error.constraint ?? "-")",
+            ])
+            return Outcome(response: .error(.internal), routeName: routeName, userId: userId)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["request.id": "\(request.requestId)", "route": "\(routeName)", "error": "\(type(of: error))"])
+            return Outcome(response: .error(.internal), routeName: routeName, userId: userId)
+        }
+    }
+}

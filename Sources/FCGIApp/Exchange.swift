@@ -1,0 +1,57 @@
+import MessagingCore
+
+/// One request being answered: the request, its route parameters, the caller and the thread's
+/// resources. Handlers read their inputs through the throwing accessors here, so every bad
+/// input becomes the same kind of JSON error.
+struct Exchange {
+    let request: HTTPRequest
+    let parameters: [String: String]
+    /// The authenticated caller; 0 on routes that do not require authentication.
+    let userId: Int64
+    let context: WorkerContext
+
+    var db: PostgresConnection {
+        get throws { try context.database() }
+    }
+
+    /// A numeric id from the path: anything else is a 400, never a 500.
+    func pathId(_ name: String) throws -> Int64 {
+        guard let text = parameters[name], let id = Int64(text), id > 0 else {
+            throw APIError.badRequest("invalid_id", "\(name) must be a positive integer.")
+        }
+        return id
+    }
+
+    func pathText(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// The JSON object body. An empty body is an empty object when `optional`.
+    func body(optional: Bool = false) throws -> RequestBody {
+        if request.body.isEmpty {
+            if optional { return RequestBody(fields: []) }
+            throw APIError.badRequest("invalid_json", "A JSON object body is required.")
+        }
+        let type = (request.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
+            throw APIError.unsupportedMediaType
+        }
+        let parsed: JSON
+        do {
+            parsed = try JSON.parse(request.body)
+        } catch {
+            throw APIError.badRequest("invalid_json", "The body is not valid JSON: \(error.message) at byte \(error.offset).")
+        }
+        guard let fields = parsed.objectValue else {
+            throw APIError.badRequest("invalid_json", "The body must be a JSON object.")
+        }
+        return RequestBody(fields: fields)
+    }
+
+    /// `?limit=` within 1...max, `fallback` when absent.
+    func limit(fallback: Int, max: Int) throws -> Int {
+        guard let text = request.query["limit"] else { return fallback }
+        guard let value = Int(text), (1...max).contains(value) else {
+            throw APIError.badRequest("invalid_limit", "limit must be an integer from 1 to \(max).")
+        }
+        return value
+    }
+}

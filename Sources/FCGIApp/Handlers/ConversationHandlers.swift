@@ -1,0 +1,55 @@
+import MessagingCore
+
+/// The caller's conversation list, direct chats and group creation.
+enum ConversationHandlers {
+    static func register(_ router: inout Router) {
+        router.add("GET", "/api/messages/conversations", list)
+        router.add("POST", "/api/messages/conversations", openDirect)
+        router.add("POST", "/api/messages/groups", createGroup)
+    }
+
+    static let maxGroupSize = 1000
+
+    static func list(_ exchange: Exchange) throws -> HTTPResponse {
+        let limit = try exchange.limit(fallback: 50, max: 100)
+        var cursor: ConversationCursor?
+        if let text = exchange.request.query["cursor"], !text.isEmpty {
+            guard let parsed = ConversationCursor(encoded: text) else {
+                throw APIError.badRequest("invalid_cursor", "cursor is not a cursor this server issued.")
+            }
+            cursor = parsed
+        }
+        let page = try ConversationStore(try exchange.db).list(userId: exchange.userId, cursor: cursor, limit: limit)
+        return .json(200, ["conversations": .array(page.conversations), "nextCursor": JSON(page.nextCursor)])
+    }
+
+    /// 201 with a new direct conversation, 200 with the one that already exists for the pair.
+    static func openDirect(_ exchange: Exchange) throws -> HTTPResponse {
+        let participantId = try exchange.body().id("participantId")
+        let store = ConversationStore(try exchange.db)
+        let (roomId, created) = try store.openDirect(userId: exchange.userId, otherUserId: participantId)
+        if created { exchange.context.wakeup.poke() }
+        let conversation = try store.json(roomId: roomId, viewerId: exchange.userId)
+        return .json(created ? 201 : 200, ["conversation": conversation, "created": .bool(created)])
+    }
+
+    static func createGroup(_ exchange: Exchange) throws -> HTTPResponse {
+        let body = try exchange.body()
+        let name = try body.optionalString("name")?.trimmed
+        let participantIds = try body.ids("participantIds", maxCount: maxGroupSize - 1)
+        let avatar = try body.optionalString("avatar")
+        guard let name, !name.isEmpty else { throw APIError.validation("name is required.") }
+        if let problem = Validation.groupNameProblem(name) { throw APIError.validation(problem + ".") }
+        guard let participantIds, participantIds.contains(where: { $0 != exchange.userId }) else {
+            throw APIError.validation("participantIds must name at least one other user.")
+        }
+        if let avatar, let problem = Validation.mediaURLProblem(avatar) {
+            throw APIError.validation(problem.replacingOccurrences(of: "mediaUrl", with: "avatar") + ".")
+        }
+        let store = ConversationStore(try exchange.db)
+        let roomId = try store.createGroup(creatorId: exchange.userId, name: name, avatar: avatar, participantIds: participantIds)
+        exchange.context.wakeup.poke()
+        let conversation = try store.json(roomId: roomId, viewerId: exchange.userId)
+        return .json(201, ["conversation": conversation, "created": true])
+    }
+}

@@ -1,0 +1,29 @@
+import MessagingCore
+
+/// Emoji reactions on a message.
+enum ReactionHandlers {
+    static func register(_ router: inout Router) {
+        router.add("POST", "/api/messages/:messageId/reactions", add)
+        router.add("DELETE", "/api/messages/:messageId/reactions/:emoji", remove)
+    }
+
+    static func add(_ exchange: Exchange) throws -> HTTPResponse {
+        let messageId = try exchange.pathId("messageId")
+        let emoji = try exchange.body().string("emoji")
+        if let problem = Validation.emojiProblem(emoji) { throw APIError.validation(problem + ".") }
+        let (created, reactions) = try ReactionStore(try exchange.db).add(messageId: messageId, userId: exchange.userId, emoji: emoji)
+        if created { exchange.context.wakeup.poke() }
+        return .json(created ? 201 : 200, [
+            "messageId": .int(messageId), "emoji": .string(emoji), "created": .bool(created), "reactions": reactions,
+        ])
+    }
+
+    static func remove(_ exchange: Exchange) throws -> HTTPResponse {
+        let messageId = try exchange.pathId("messageId")
+        let emoji = exchange.pathText("emoji")
+        if let problem = Validation.emojiProblem(emoji) { throw APIError.validation(problem + ".") }
+        try ReactionStore(try exchange.db).remove(messageId: messageId, userId: exchange.userId, emoji: emoji)
+        exchange.context.wakeup.poke()
+        return .noContent
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import MessagingCore
+
+/// The pool's master (php-fpm's shape, small): opens the socket, starts `fcgi_workers`
+/// processes with it as fd 0, restarts any that die, and turns signals into pool actions:
+/// TERM/INT/QUIT drain and stop, HUP replaces every worker gracefully (new ones first).
+final class Supervisor {
+    private let configuration: Configuration
+    private let configPath: String?
+    private let logger: Logger
+    private var listenDescriptor: Int32 = -1
+    /// Live workers of the current generation, and older ones still draining after a reload.
+    private var current: [pid_t: Date] = [:]
+    private var retiring: Set<pid_t> = []
+    private var stoppingSince: Date?
+    private var recentCrashes: [Date] = []
+
+    init(configuration: Configuration, configPath: String?, logger: Logger) {
+        self.configuration = configuration
+        self.configPath = configPath
+        self.logger = logger
+    }
+
+    func run() throws -> Never {
+        listenDescriptor = try ListenSocket.open(configuration)
+        SignalPipe.install([SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP])
+        signal(SIGPIPE, SIG_IGN)
+        logger.notice("pool started", metadata: [
+            "pool.listen": "\(configuration.fcgiListen)", "pool.workers": "\(configuration.fcgiWorkers)",
+            "pool.threads": "\(configuration.fcgiThreads)",
+        ])
+        for _ in 0..<configuration.fcgiWorkers { spawn() }
+        while true {
+            for signal in SignalPipe.wait(timeoutMilliseconds: 250) {
+                switch signal {
+                case SIGCHLD: reap()
+                case SIGHUP: reload()
+                default: beginStop()
+                }
+            }
+            reap()  // a SIGCHLD can coalesce with another; reaping on every tick is cheap
+            if let since = stoppingSince {
+                if current.isEmpty && retiring.isEmpty {
+                    logger.notice("pool stopped")
+                    exit(0)
+                }
+                if Date().timeIntervalSince(since) > Double(configuration.fcgiDrainSeconds) + 1 {
+                    logger.warning("drain deadline passed; killing workers")
+                    for pid in Array(current.keys) + Array(retiring) { kill(pid, SIGKILL) }
+                }
+            }
+        }
+    }
+
+    private func spawn() {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listenDescriptor, 0)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var arguments = [executable, "--worker"]
+        if let configPath { arguments += ["--config", configPath] }
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard result == 0 else {
+            logger.error("could not start a worker", metadata: ["errno": "\(result)"])
+            return
+        }
+        current[pid] = Date()
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            if retiring.remove(pid) != nil { continue }
+            guard let startedAt = current.removeValue(forKey: pid) else { continue }
+            guard stoppingSince == nil else { continue }
+            // exit(0) is a planned recycle (max_requests); anything else is a crash or a kill.
+            let exitedCleanly = (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0
+            if !exitedCleanly {
+                logger.warning("worker died; starting a new one", metadata: ["worker.pid": "\(pid)", "worker.status": "\(status)"])
+                if Date().timeIntervalSince(startedAt) < 1 { recentCrashes.append(Date()) }
+                recentCrashes.removeAll { Date().timeIntervalSince($0) > 10 }
+                // A worker that cannot start at all must not turn the supervisor into a fork loop.
+                if recentCrashes.count > 5 { usleep(500_000) }
+            }
+            spawn()
+        }
+    }
+
+    private func reload() {
+        logger.notice("reload: replacing workers")
+        let old = Array(current.keys)
+        current.removeAll()
+        for _ in 0..<configuration.fcgiWorkers { spawn() }
+        for pid in old {
+            retiring.insert(pid)
+            kill(pid, SIGTERM)
+        }
+    }
+
+    private func beginStop() {
+        guard stoppingSince == nil else { return }
+        stoppingSince = Date()
+        logger.notice("stopping: draining workers")
+        for pid in Array(current.keys) + Array(retiring) { kill(pid, SIGTERM) }
+    }
+}

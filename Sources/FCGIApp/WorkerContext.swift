@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import MessagingCore
+
+/// What one worker thread owns: its Postgres connection, its Lua state, and its caches of
+/// verified tokens and known users. Never shared between threads.
+final class WorkerContext {
+    let configuration: Configuration
+    let tokens: TokenService
+    let wakeup: EventWakeup
+    let logger: Logger
+    private var connection: PostgresConnection?
+    private var verifiedTokens: [String: AuthenticatedToken] = [:]
+    private var confirmedUsers: [Int64: Date] = [:]
+
+    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, logger: Logger) {
+        self.configuration = configuration
+        self.tokens = tokens
+        self.wakeup = wakeup
+        self.logger = logger
+    }
+
+    /// This thread's connection, (re)connected on demand. Failing to connect is a 503.
+    func database() throws -> PostgresConnection {
+        do {
+            if let connection {
+                try connection.ensureConnected()
+                return connection
+            }
+            let fresh = try PostgresConnection(settings: configuration.databaseSettings(applicationName: "fcgi-app"))
+            connection = fresh
+            return fresh
+        } catch {
+            throw APIError.databaseUnavailable
+        }
+    }
+
+    /// Called between requests: drops a connection the server closed while it sat idle.
+    func prepareForRequest() {
+        connection?.checkIdleConnection()
+    }
+
+    /// The caller's id from `Authorization: Bearer <JWT>`; 401 for anything else, including a
+    /// token for a user who does not exist. Verified tokens and existing users are cached.
+    func authenticate(_ header: String?) throws -> Int64 {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { throw APIError.unauthorized }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let now = Date()
+        var verified = verifiedTokens[token]
+        if verified == nil {
+            verified = tokens.verifyBlocking(token)
+            if let verified {
+                if verifiedTokens.count > 10_000 { verifiedTokens.removeAll() }
+                verifiedTokens[token] = verified
+            }
+        }
+        guard let verified, verified.expiresAt > now else { throw APIError.unauthorized }
+        if let confirmed = confirmedUsers[verified.userId], now.timeIntervalSince(confirmed) < 60 { return verified.userId }
+        let exists: Bool
+        do {
+            exists = try UserStore(try database()).exists(id: verified.userId)
+        } catch let error as PostgresError {
+            throw APIError.from(error) ?? APIError.databaseUnavailable
+        }
+        guard exists else { throw APIError.unauthorized }
+        if confirmedUsers.count > 100_000 { confirmedUsers.removeAll() }
+        confirmedUsers[verified.userId] = now
+        return verified.userId
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import MessagingCore
+
+@main
+struct MessagingAdmin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messaging-admin",
+        abstract: "Administer the messaging backend: migrations, users, tokens, configuration, H2AC hooks.",
+        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, ConfigCommand.self])
+}
+
+/// `--config PATH`; without it: $MESSAGING_CONFIG, then the dev stack's var/dev/messaging.conf.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $MESSAGING_CONFIG, else var/dev/messaging.conf when present).")
+    var config: String?
+
+    func load() throws -> Configuration {
+        do {
+            return try Configuration.load(path: Configuration.locate(explicit: config))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func connect() throws -> PostgresConnection {
+        let configuration = try load()
+        do {
+            return try PostgresConnection(settings: configuration.databaseSettings(applicationName: "messaging-admin"))
+        } catch {
+            throw ValidationError("cannot connect to the database (database_url): \(error.serverMessage.trimmed)")
+        }
+    }
+}
+
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations in order.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "Folder of NNNN_name.sql migration files.") var migrations = "migrations"
+
+    func run() throws {
+        let applied = try Migrator(try options.connect(), directory: migrations).migrate()
+        print(applied.isEmpty ? "migrations: up to date" : applied.map { "applied \($0)" }.joined(separator: "\n"))
+    }
+}
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user and print its id.")
+        @OptionGroup var options: ConfigOption
+        @Option var username: String
+        @Option(name: .customLong("display-name")) var displayName: String?
+        @Option var avatar: String?
+
+        func run() throws {
+            do {
+                print(try UserStore(try options.connect()).create(username: username, displayName: displayName ?? username, avatar: avatar))
+            } catch let error as PostgresError where error.sqlState == "23505" {
+                throw ValidationError("username '\(username)' is taken")
+            } catch let error as PostgresError where error.sqlState == "23514" {
+                throw ValidationError("username must be 1-64 of A-Z a-z 0-9 _ . - and display name 1-128 characters")
+            }
+        }
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Print an access token (HS256 JWT) for a user.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "The user's id.") var user: Int64
+    @Option(help: "Lifetime in seconds.") var ttl: Int = 86400
+
+    func run() throws {
+        let configuration = try options.load()
+        print(try TokenService.make(secret: configuration.jwtSecret).signBlocking(userId: user, ttlSeconds: ttl))
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Print every configuration key with its default, or check a file.")
+    @Option(help: "Check this file: exits non-zero naming the first bad key.") var check: String?
+
+    func run() throws {
+        if let check {
+            do {
+                _ = try Configuration.load(path: check)
+                print("\(check): ok")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            return
+        }
+        for key in Configuration.keys {
+            print("# \(key.doc)\n# env: MESSAGING_\(key.key.uppercased())\n\(key.key) = \(key.defaultValue)\n")
+        }
+    }
+}

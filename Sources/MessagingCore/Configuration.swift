@@ -1,0 +1,135 @@
+import Foundation
+
+/// Every setting of the pool, the daemon and the admin CLI: one documented key each, a default,
+/// read from a `key = value` file and overridden by `MESSAGING_<KEY>` environment variables.
+/// A bad value stops start-up with a message naming the key.
+public struct Configuration: Sendable {
+    public var databaseURL: String
+    public var jwtSecret: String
+    public var fcgiListen: String
+    public var fcgiSocketMode: Int
+    public var fcgiWorkers: Int
+    public var fcgiThreads: Int
+    public var fcgiMaxRequests: Int
+    public var fcgiDrainSeconds: Int
+    public var pushListen: String
+    public var hooksDirectory: String
+    public var eventRetentionHours: Int
+    public var maxBodyBytes: Int
+    public var maxMessageCharacters: Int
+    public var statementTimeoutMilliseconds: Int
+    public var logLevel: String
+    public var testRoutes: Bool
+
+    /// The documented keys, their defaults and what they mean; `docs/configuration.md` and
+    /// `messaging-admin config` print this table.
+    public static let keys: [(key: String, defaultValue: String, doc: String)] = [
+        ("database_url", "host=/run/postgresql dbname=messaging", "libpq connection string or URI of the PostgreSQL database."),
+        ("jwt_secret", "", "Shared HS256 secret for access tokens; required, at least 32 characters."),
+        ("fcgi_listen", "unix:/run/messaging/fcgi.sock", "Where the FastCGI pool listens: unix:/path or tcp:host:port (ignored under systemd socket activation)."),
+        ("fcgi_socket_mode", "0660", "Octal permissions of the FastCGI unix socket (nginx's user must be able to connect)."),
+        ("fcgi_workers", "2", "Number of FastCGI worker processes."),
+        ("fcgi_threads", "4", "Threads per worker process; each holds one Postgres connection."),
+        ("fcgi_max_requests", "10000", "A worker is replaced after serving this many requests (0: never)."),
+        ("fcgi_drain_seconds", "30", "On stop or reload, how long in-flight requests may take before workers are killed."),
+        ("push_listen", "127.0.0.1:8090", "host:port where the push daemon accepts WebSocket upgrades from nginx."),
+        ("hooks_dir", "lua", "Folder of the H2AC Lua scripts; changes are picked up within a second."),
+        ("event_retention_hours", "168", "How long events stay replayable; older cursors get resync_required."),
+        ("max_body_bytes", "65536", "Largest request body accepted (keep equal to nginx's client_max_body_size)."),
+        ("max_message_chars", "4000", "Longest message content, in characters."),
+        ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
+        ("log_level", "info", "trace, debug, info, notice, warning, error or critical."),
+        ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
+    ]
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let key: String
+        public let problem: String
+        public var description: String { "configuration key '\(key)': \(problem)" }
+    }
+
+    /// Loads `path` (if given) and the environment over the defaults, then validates.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+        var values = Dictionary(uniqueKeysWithValues: keys.map { ($0.key, $0.defaultValue) })
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Invalid(key: "config", problem: "cannot read file \(path)")
+            }
+            for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = rawLine.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let eq = line.firstIndex(of: "=") else {
+                    throw Invalid(key: "line \(number + 1)", problem: "expected 'key = value' in \(path)")
+                }
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                guard values[key] != nil else { throw Invalid(key: key, problem: "unknown key in \(path)") }
+                values[key] = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        for (key, _, _) in keys {
+            if let value = environment["MESSAGING_" + key.uppercased()] { values[key] = value }
+        }
+        return try Configuration(values: values)
+    }
+
+    init(values: [String: String]) throws {
+        func text(_ key: String) -> String { values[key] ?? "" }
+        func integer(_ key: String, _ range: ClosedRange<Int>, radix: Int = 10) throws -> Int {
+            guard let n = Int(text(key), radix: radix), range.contains(n) else {
+                throw Invalid(key: key, problem: "'\(text(key))' is not a number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return n
+        }
+        databaseURL = text("database_url")
+        if databaseURL.isEmpty { throw Invalid(key: "database_url", problem: "must not be empty") }
+        jwtSecret = text("jwt_secret")
+        if jwtSecret.utf8.count < 32 { throw Invalid(key: "jwt_secret", problem: "must be set, at least 32 characters") }
+        fcgiListen = text("fcgi_listen")
+        guard fcgiListen.hasPrefix("unix:/") || fcgiListen.hasPrefix("tcp:") else {
+            throw Invalid(key: "fcgi_listen", problem: "expected unix:/path or tcp:host:port")
+        }
+        fcgiSocketMode = try integer("fcgi_socket_mode", 0...0o777, radix: 8)
+        fcgiWorkers = try integer("fcgi_workers", 1...256)
+        fcgiThreads = try integer("fcgi_threads", 1...256)
+        fcgiMaxRequests = try integer("fcgi_max_requests", 0...Int(Int32.max))
+        fcgiDrainSeconds = try integer("fcgi_drain_seconds", 0...3600)
+        pushListen = text("push_listen")
+        guard Configuration.hostPort(pushListen) != nil else { throw Invalid(key: "push_listen", problem: "expected host:port") }
+        hooksDirectory = text("hooks_dir")
+        eventRetentionHours = try integer("event_retention_hours", 1...24 * 365)
+        maxBodyBytes = try integer("max_body_bytes", 1024...64 * 1024 * 1024)
+        maxMessageCharacters = try integer("max_message_chars", 1...1_000_000)
+        statementTimeoutMilliseconds = try integer("statement_timeout_ms", 100...600_000)
+        logLevel = text("log_level")
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw Invalid(key: "log_level", problem: "'\(logLevel)' is not a log level")
+        }
+        switch text("test_routes") {
+        case "true": testRoutes = true
+        case "false": testRoutes = false
+        default: throw Invalid(key: "test_routes", problem: "expected true or false")
+        }
+    }
+
+    /// Splits "host:port" (port 1-65535).
+    public static func hostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    /// The config file a command should read: an explicit path, $MESSAGING_CONFIG, or the
+    /// running dev stack's file when run from the project root.
+    public static func locate(explicit: String?) -> String? {
+        if let explicit { return explicit }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["MESSAGING_CONFIG"] { return fromEnvironment }
+        let devStack = "var/dev/messaging.conf"
+        return FileManager.default.fileExists(atPath: devStack) ? devStack : nil
+    }
+
+    public func databaseSettings(applicationName: String) -> PostgresSettings {
+        PostgresSettings(dsn: databaseURL, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+    }
+}

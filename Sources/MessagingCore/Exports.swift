@@ -1,0 +1,4 @@
+@_exported import JSON
+@_exported import Postgres
+
+public typealias PostgresSettings = PostgresConnection.Settings

@@ -1,0 +1,76 @@
+import Foundation
+import Postgres
+
+/// Conversations: the caller's list, direct chats (one per pair), groups.
+public struct ConversationStore {
+    let db: PostgresConnection
+    public init(_ db: PostgresConnection) { self.db = db }
+
+    public struct Page {
+        public let conversations: [JSON]
+        public let nextCursor: String?
+    }
+
+    /// The caller's conversations, newest activity first, one entry each.
+    public func list(userId: Int64, cursor: ConversationCursor?, limit: Int) throws(PostgresError) -> Page {
+        let result = try db.query(
+            """
+            SELECT r.id, chat_conversation_json(r.id, $1), r.last_activity_at::text
+            FROM chat_room_users cu JOIN chat_rooms r ON r.id = cu.room_id
+            WHERE cu.user_id = $1
+              AND ($2::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($2::timestamptz, $3::bigint))
+            ORDER BY r.last_activity_at DESC, r.id DESC
+            LIMIT $4
+            """,
+            [userId, cursor?.activityAt, cursor?.roomId, limit + 1])
+        let count = min(result.rowCount, limit)
+        let items = (0..<count).map { JSON.raw(result.string($0, 1)!) }
+        var next: String?
+        if result.rowCount > limit, count > 0 {
+            next = ConversationCursor(activityAt: result.string(count - 1, 2)!, roomId: result.int(count - 1, 0)!).encoded
+        }
+        return Page(conversations: items, nextCursor: next)
+    }
+
+    /// The direct conversation between the two, created if needed. `created` is false when it existed.
+    public func openDirect(userId: Int64, otherUserId: Int64) throws(PostgresError) -> (roomId: Int64, created: Bool) {
+        let result = try db.query("SELECT room_id, created FROM chat_open_direct($1, $2)", [userId, otherUserId])
+        return (result.int(0, 0)!, result.bool(0, 1)!)
+    }
+
+    public func createGroup(creatorId: Int64, name: String, avatar: String?, participantIds: [Int64]) throws(PostgresError) -> Int64 {
+        let result = try db.query(
+            "SELECT chat_create_group($1, $2, $3, $4::bigint[])",
+            [creatorId, name, avatar, PostgresBigintArray(participantIds)])
+        return result.int(0, 0)!
+    }
+
+    /// One conversation as `viewerId` sees it.
+    public func json(roomId: Int64, viewerId: Int64) throws(PostgresError) -> JSON {
+        .raw(try db.query("SELECT chat_conversation_json($1, $2)", [roomId, viewerId]).string(0, 0)!)
+    }
+}
+
+/// Opaque position in the conversation list: the last entry's activity time and id.
+public struct ConversationCursor: Equatable {
+    public let activityAt: String
+    public let roomId: Int64
+
+    public init(activityAt: String, roomId: Int64) {
+        self.activityAt = activityAt
+        self.roomId = roomId
+    }
+
+    public var encoded: String { Base64URL.encode(Array("\(activityAt)|\(roomId)".utf8)) }
+
+    /// nil for anything that is not a cursor this server made (the API answers 400).
+    public init?(encoded: String) {
+        guard encoded.utf8.count <= 200, let bytes = Base64URL.decode(encoded),
+              let text = String(validating: bytes, as: UTF8.self),
+              let bar = text.lastIndex(of: "|"), let id = Int64(text[text.index(after: bar)...]),
+              text[..<bar].allSatisfy({ $0.isNumber || " -:.+".contains($0) }), !text[..<bar].isEmpty
+        else { return nil }
+        activityAt = String(text[..<bar])
+        roomId = id
+    }
+}

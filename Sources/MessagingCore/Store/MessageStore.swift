@@ -1,0 +1,56 @@
+import Postgres
+
+/// Messages: history pages and sends.
+public struct MessageStore {
+    let db: PostgresConnection
+    public init(_ db: PostgresConnection) { self.db = db }
+
+    public struct HistoryPage {
+        /// Oldest first, as a client renders them.
+        public let messages: [JSON]
+        /// Pass as `before` for the next (older) page; nil at the beginning of the conversation.
+        public let nextBefore: Int64?
+    }
+
+    public func history(roomId: Int64, viewerId: Int64, before: Int64?, limit: Int) throws(PostgresError) -> HistoryPage {
+        try db.query("SELECT chat_require_member($1, $2)", [roomId, viewerId])
+        let result = try db.query(
+            """
+            SELECT m.id, chat_message_json(m, chat_reactions_json(m.id, $2))
+            FROM chat_messages m
+            WHERE m.room_id = $1 AND ($3::bigint IS NULL OR m.id < $3)
+            ORDER BY m.id DESC
+            LIMIT $4
+            """,
+            [roomId, viewerId, before, limit + 1])
+        let count = min(result.rowCount, limit)
+        let newestFirst = (0..<count).map { JSON.raw(result.string($0, 1)!) }
+        let next = result.rowCount > limit && count > 0 ? result.int(count - 1, 0) : nil
+        return HistoryPage(messages: newestFirst.reversed(), nextBefore: next)
+    }
+
+    public struct Draft {
+        public var content: String
+        public var mediaURL: String?
+        public var mediaType: String?
+        public var clientMessageId: String?
+        public var replyToId: Int64?
+
+        public init(content: String, mediaURL: String? = nil, mediaType: String? = nil, clientMessageId: String? = nil, replyToId: Int64? = nil) {
+            self.content = content
+            self.mediaURL = mediaURL
+            self.mediaType = mediaType
+            self.clientMessageId = clientMessageId
+            self.replyToId = replyToId
+        }
+    }
+
+    /// Stores the message and its event in one transaction. `created` is false when a retry with
+    /// the same clientMessageId found the original.
+    public func send(roomId: Int64, senderId: Int64, draft: Draft) throws(PostgresError) -> (message: JSON, created: Bool) {
+        let result = try db.query(
+            "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
+            [roomId, senderId, draft.content, draft.mediaURL, draft.mediaType, draft.clientMessageId, draft.replyToId])
+        return (.raw(result.string(0, 0)!), result.bool(0, 1)!)
+    }
+}

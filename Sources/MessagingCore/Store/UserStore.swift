@@ -1,0 +1,23 @@
+import Postgres
+
+/// The platform's users as mirrored here (id, username, display name, avatar).
+public struct UserStore {
+    let db: PostgresConnection
+    public init(_ db: PostgresConnection) { self.db = db }
+
+    public func exists(id: Int64) throws(PostgresError) -> Bool {
+        try db.query("SELECT 1 FROM users WHERE id = $1", [id]).rowCount == 1
+    }
+
+    /// Creates a user and returns its id.
+    public func create(username: String, displayName: String, avatar: String?) throws(PostgresError) -> Int64 {
+        let result = try db.query(
+            "INSERT INTO users (username, display_name, avatar) VALUES ($1, $2, $3) RETURNING id",
+            [username, displayName, avatar])
+        return result.int(0, 0)!
+    }
+
+    public func json(id: Int64) throws(PostgresError) -> JSON? {
+        try db.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0).map { .raw($0) }
+    }
+}
