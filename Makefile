@@ -1,0 +1,20 @@
+# The project's commands; the README explains each.
+.PHONY: up down status test unit bench build
+
+up:          ## build and start the local stack (Postgres, pool, push daemon, nginx on :8080)
+	scripts/stack.sh up
+
+down:        ## stop the local stack
+	scripts/stack.sh down
+
+status:
+	scripts/stack.sh status
+
+test:        ## every test: Swift unit tests, then integration tests against a real stack
+	scripts/test.sh
+
+build:
+	swift build
+
+bench:       ## release build, benchmarks, results into BENCHMARKS.md
+	scripts/bench.sh

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test: Swift unit tests, then integration tests (pytest) against a real stack
+# (PostgreSQL, the FastCGI pool, the push daemon, nginx) started on its own ports in var/test.
+#   scripts/test.sh                 everything
+#   scripts/test.sh -k reactions    pytest selection, after the unit tests
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+WITH_TEST_TOOLS=1 scripts/install-deps.sh
+echo "== unit tests"
+swift build --build-tests 2>&1 | grep -E "error|Build" | tail -n 5
+swift test --skip-build 2>&1 | tail -n 15
+
+export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-55433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
+export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
+echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT)"
+trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
+scripts/stack.sh down >/dev/null 2>&1 || true
+scripts/stack.sh up >/dev/null
+BIN=$(swift build --show-bin-path)
+export MESSAGING_BASE_URL=http://127.0.0.1:$HTTP_PORT MESSAGING_CONFIG=$STACK_DIR/messaging.conf \
+    MESSAGING_ADMIN=$BIN/messaging-admin MESSAGING_STACK_DIR=$STACK_DIR MESSAGING_ROOT=$ROOT MESSAGING_BIN=$BIN
+python3 -m pytest -q -p no:cacheprovider Tests/integration "$@"
