@@ -12,6 +12,10 @@ struct Application {
         ConversationHandlers.register(&router)
         MessageHandlers.register(&router)
         ReactionHandlers.register(&router)
+        GroupHandlers.register(&router)
+        MessageEditHandlers.register(&router)
+        MemberStateHandlers.register(&router)
+        SearchHandlers.register(&router)
         self.router = router
     }
 

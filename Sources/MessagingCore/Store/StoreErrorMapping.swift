@@ -18,6 +18,12 @@ extension APIError {
         case "CHR04": return APIError(404, "reaction_not_found", "You have not reacted with this emoji.")
         case "CHDEL": return APIError(409, "message_deleted", "The message was deleted.")
         case "CHRPL": return APIError(400, "invalid_reply", "replyToId must be a message of this conversation.")
+        case "CHADM": return APIError(403, "admin_required", "Only the group's admins may do this.")
+        case "CHGRP": return APIError(400, "not_a_group", "Direct conversations have no members to manage.")
+        case "CHLAD": return APIError(409, "last_admin", "A group needs an admin: promote someone else first.")
+        case "CHSND": return APIError(403, "not_sender", "Only the sender (or a group admin, for deletes) may change this message.")
+        case "CHMEM": return APIError(404, "member_not_found", "That user is not a member of this group.")
+        case "CHEMP": return APIError(400, "validation_failed", "content must not be empty unless media is attached.")
         case "57014": return APIError(503, "timeout", "The request took too long; try again.", headers: [("Retry-After", "1")])
         default: return nil
         }
