@@ -58,13 +58,18 @@ let package = Package(
         .executableTarget(
             name: "MessagingAdmin",
             dependencies: [
-                "MessagingCore", "Hooks",
+                "MessagingCore", "Hooks", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON"]),
-        .testTarget(name: "HooksTests", dependencies: ["Hooks"]),
+        .testTarget(
+            name: "HooksTests",
+            dependencies: ["Hooks", "JSON", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

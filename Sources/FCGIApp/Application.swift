@@ -16,6 +16,7 @@ struct Application {
         MessageEditHandlers.register(&router)
         MemberStateHandlers.register(&router)
         SearchHandlers.register(&router)
+        GuidanceHandlers.register(&router)
         self.router = router
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Hooks
 import Logging
 import MessagingCore
 
@@ -12,6 +13,7 @@ final class WorkerContext {
     private var connection: PostgresConnection?
     private var verifiedTokens: [String: AuthenticatedToken] = [:]
     private var confirmedUsers: [Int64: Date] = [:]
+    private var hookEngine: HookEngine?
 
     init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, logger: Logger) {
         self.configuration = configuration
@@ -33,6 +35,14 @@ final class WorkerContext {
         } catch {
             throw APIError.databaseUnavailable
         }
+    }
+
+    /// This thread's Lua state for the H2AC hooks, created on first use.
+    var hooks: HookEngine {
+        if let hookEngine { return hookEngine }
+        let engine = HookEngine(scriptsDirectory: configuration.hooksDirectory, logger: logger)
+        hookEngine = engine
+        return engine
     }
 
     /// Called between requests: drops a connection the server closed while it sat idle.

@@ -45,6 +45,10 @@ public struct Configuration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let key: String
         public let problem: String
+        public init(key: String, problem: String) {
+            self.key = key
+            self.problem = problem
+        }
         public var description: String { "configuration key '\(key)': \(problem)" }
     }
 

@@ -30,7 +30,8 @@ enum ConversationHandlers {
         let (roomId, created) = try store.openDirect(userId: exchange.userId, otherUserId: participantId)
         if created { exchange.context.wakeup.poke() }
         let conversation = try store.json(roomId: roomId, viewerId: exchange.userId)
-        return .json(created ? 201 : 200, ["conversation": conversation, "created": .bool(created)])
+        let nextSteps = exchange.context.hooks.nextSteps(kind: "direct", created: created, conversation: conversation)
+        return .json(created ? 201 : 200, ["conversation": conversation, "created": .bool(created), "nextSteps": nextSteps])
     }
 
     static func createGroup(_ exchange: Exchange) throws -> HTTPResponse {
@@ -38,6 +39,14 @@ enum ConversationHandlers {
         let name = try body.optionalString("name")?.trimmed
         let participantIds = try body.ids("participantIds", maxCount: maxGroupSize - 1)
         let avatar = try body.optionalString("avatar")
+        // Missing required information is answered in the H2AC script's words.
+        let hookInput: JSON = [
+            "name": JSON(name), "avatar": JSON(avatar), "firstMessage": JSON(try body.optionalString("firstMessage")),
+            "participantIds": participantIds.map { .array($0.map { .int($0) }) } ?? .null,
+        ]
+        if let problem = exchange.context.hooks.validateGroupCreation(hookInput) {
+            throw APIError(400, "validation_failed", problem["message"]?.stringValue ?? "The group is missing required information.")
+        }
         guard let name, !name.isEmpty else { throw APIError.validation("name is required.") }
         if let problem = Validation.groupNameProblem(name) { throw APIError.validation(problem + ".") }
         guard let participantIds, participantIds.contains(where: { $0 != exchange.userId }) else {
@@ -50,6 +59,7 @@ enum ConversationHandlers {
         let roomId = try store.createGroup(creatorId: exchange.userId, name: name, avatar: avatar, participantIds: participantIds)
         exchange.context.wakeup.poke()
         let conversation = try store.json(roomId: roomId, viewerId: exchange.userId)
-        return .json(201, ["conversation": conversation, "created": true])
+        let nextSteps = exchange.context.hooks.nextSteps(kind: "group", created: true, conversation: conversation)
+        return .json(201, ["conversation": conversation, "created": true, "nextSteps": nextSteps])
     }
 }

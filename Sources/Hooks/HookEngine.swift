@@ -1,0 +1,99 @@
+import Foundation
+import JSON
+import Logging
+
+/// The H2AC hooks: runs product staff's Lua scripts from `scriptsDirectory` and answers with
+/// their decisions, or with the built-in defaults whenever a script is missing, fails, runs out
+/// of budget or memory, or returns something malformed. A hook never throws and never blocks.
+///
+/// One engine per thread: it owns a Lua state, which must never be shared between threads.
+public final class HookEngine {
+    private let runtime: ScriptRuntime
+
+    public init(scriptsDirectory: String, limits: HookLimits = .default, logger: Logger) {
+        runtime = ScriptRuntime(directory: scriptsDirectory, limits: limits, logger: logger)
+    }
+
+    /// For `hooks check`: every problem is also handed to `onProblem` as "file:line: message".
+    init(scriptsDirectory: String, limits: HookLimits, logger: Logger, onProblem: @escaping (String) -> Void) {
+        runtime = ScriptRuntime(directory: scriptsDirectory, limits: limits, logger: logger, onProblem: onProblem)
+    }
+
+    /// GET /api/h2ac/guidance/:flow ("direct" | "group"); nil for an unknown flow.
+    /// `context` may carry e.g. {"conversationExists": true}.
+    public func guidance(flow: String, context: JSON) -> JSON? {
+        decide("guidance", "guidance", [.string(flow), context], shape: HookResultShape.guidance) {
+            BuiltinHooks.guidance(flow: flow, context: context)
+        }
+    }
+
+    /// Group creation check: input {"name", "participantIds", "avatar"?, "firstMessage"?}.
+    /// nil when fine, else {"field": ..., "message": <the script's wording for a person>}.
+    public func validateGroupCreation(_ input: JSON) -> JSON? {
+        decide("guidance", "validate_group", [input], shape: HookResultShape.groupValidation) {
+            BuiltinHooks.validateGroupCreation(input)
+        }
+    }
+
+    /// Next steps for the create-conversation responses: {"steps": [...]}.
+    public func nextSteps(kind: String, created: Bool, conversation: JSON) -> JSON {
+        decide("guidance", "next_steps", [.string(kind), .bool(created), conversation], shape: HookResultShape.nextSteps) {
+            BuiltinHooks.nextSteps(kind: kind, created: created, conversation: conversation)
+        }
+    }
+
+    /// The `h2ac` object of a new-message push frame for one recipient.
+    public func messageNotification(_ input: JSON) -> JSON {
+        decide("notifications", "on_message", [input], shape: HookResultShape.decision) {
+            BuiltinHooks.messageNotification(input)
+        }
+    }
+
+    /// The `h2ac` object of a reaction push frame for one recipient.
+    public func reactionNotification(_ input: JSON) -> JSON {
+        decide("notifications", "on_reaction", [input], shape: HookResultShape.decision) {
+            BuiltinHooks.reactionNotification(input)
+        }
+    }
+
+    /// The `h2ac` object of a read-receipt push frame for one recipient.
+    public func readReceiptNotification(_ input: JSON) -> JSON {
+        decide("notifications", "on_read", [input], shape: HookResultShape.decision) {
+            BuiltinHooks.readReceiptNotification(input)
+        }
+    }
+
+    /// The decision for a push event by its name ("new_message", "reaction_added",
+    /// "message_read"); nil for an event that has no hook.
+    public func notification(forEvent event: String, _ input: JSON) -> JSON? {
+        switch event {
+        case "new_message": return messageNotification(input)
+        case "reaction_added": return reactionNotification(input)
+        case "message_read": return readReceiptNotification(input)
+        default: return nil
+        }
+    }
+
+    /// For a status endpoint: per script its file, when the version in use was loaded, and the
+    /// last load and runtime errors ("file:line: message"); plus every file that does not compile.
+    public func status() -> JSON {
+        runtime.reloadIfDue()
+        return HookStatus.render(runtime)
+    }
+
+    /// Runs the script's function, checks the result's shape; any failure gives the built-in.
+    private func decide<Result>(
+        _ entry: String, _ function: String, _ arguments: [JSON],
+        shape: (JSON) throws(ShapeProblem) -> Result, builtin: () -> Result
+    ) -> Result {
+        guard case let .returned(value, line) = runtime.call(entry: entry, function: function, arguments: arguments) else {
+            return builtin()
+        }
+        do {
+            return try shape(value)
+        } catch {
+            runtime.reportMalformed(entry: entry, function: function, line: line, problem: error.description)
+            return builtin()
+        }
+    }
+}

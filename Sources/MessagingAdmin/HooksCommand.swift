@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Hooks
+import JSON
+import Logging
+
+/// `messaging-admin hooks ...`: lets product staff try their Lua hook scripts before saving them
+/// where the daemons read them.
+struct HooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hooks",
+        abstract: "Check and try the H2AC Lua hook scripts.",
+        subcommands: [Check.self, Run.self]
+    )
+
+    /// Problems go to stderr as "file:line: message"; hook log(...) lines too.
+    static func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "hooks") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = level
+        return logger
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compile every script and run it against the bundled example events.",
+            discussion: "Prints each problem as file:line: message and exits non-zero if there is any."
+        )
+
+        @Option(name: .long, help: "The scripts folder.")
+        var dir: String = "lua"
+
+        @Option(name: .long, help: "Folder of example events (default: <dir>/examples).")
+        var examples: String?
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: dir) else {
+                throw ValidationError("no scripts folder at \(dir)")
+            }
+            let report = HookScriptCheck.run(scriptsDirectory: dir, examplesDirectory: examples, logger: HooksCommand.logger(level: .critical))
+            for problem in report.problems { print(problem) }
+            if report.problems.isEmpty {
+                print("ok: \(report.runs) hook runs, no problems")
+            } else {
+                print("\(report.problems.count) problem(s) in \(report.runs) hook runs")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what the scripts decide for a flow or an event.",
+            discussion: """
+                Flows: direct, group (guidance), group_creation (the group validation).
+                Events: new_message, reaction_added, message_read; the input defaults to the bundled \
+                <dir>/examples/<event>.json.
+                """
+        )
+
+        @Argument(help: "direct | group | group_creation | new_message | reaction_added | message_read")
+        var flowOrEvent: String
+
+        @Option(name: .long, help: "The scripts folder.")
+        var dir: String = "lua"
+
+        @Option(name: .long, help: "A JSON file with the event (or the guidance context / group input).")
+        var input: String?
+
+        @Option(name: .long, help: "The conversation the recipient is looking at.")
+        var recipientFocused: Int64?
+
+        @Flag(name: .long, help: "The recipient muted the conversation.")
+        var muted = false
+
+        func run() throws {
+            let engine = HookEngine(scriptsDirectory: dir, logger: HooksCommand.logger(level: .info))
+            let decision: JSON?
+            switch flowOrEvent {
+            case "direct", "group":
+                decision = engine.guidance(flow: flowOrEvent, context: try loadInput(default: nil) ?? [:])
+            case "group_creation":
+                decision = engine.validateGroupCreation(try loadInput(default: "group_creation") ?? [:]) ?? .null
+            case "new_message", "reaction_added", "message_read":
+                guard var event = try loadInput(default: flowOrEvent) else {
+                    throw ValidationError("no example event at \(dir)/examples/\(flowOrEvent).json; pass --input")
+                }
+                event = adjustingRecipient(of: event)
+                decision = engine.notification(forEvent: flowOrEvent, event)
+            default:
+                throw ValidationError("unknown flow or event \"\(flowOrEvent)\"")
+            }
+            print(decision?.serialized ?? "null")
+        }
+
+        private func loadInput(default exampleName: String?) throws -> JSON? {
+            let path: String
+            if let input { path = input } else if let exampleName { path = dir + "/examples/" + exampleName + ".json" } else { return nil }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                if input == nil { return nil }
+                throw ValidationError("cannot read \(path)")
+            }
+            do {
+                return try JSON.parse(Array(data))
+            } catch {
+                throw ValidationError("\(path): not valid JSON (\(error.message) at byte \(error.offset))")
+            }
+        }
+
+        private func adjustingRecipient(of event: JSON) -> JSON {
+            guard var recipient = event["recipient"] else { return event }
+            if let recipientFocused { recipient = recipient.setting("focusedConversationId", .int(recipientFocused)) }
+            if muted { recipient = recipient.setting("muted", true) }
+            return event.setting("recipient", recipient)
+        }
+    }
+}
