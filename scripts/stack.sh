@@ -7,7 +7,8 @@
 #   scripts/stack.sh status   what is running
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
-# BUILD_CONFIG (debug or release), FCGI_WORKERS (2), FCGI_THREADS (4), LOG_LEVEL (info).
+# BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
+# FCGI_THREADS (4), LOG_LEVEL (info).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -127,8 +128,10 @@ wait_healthy() {
 up() {
     "$ROOT/scripts/install-deps.sh"
     mkdir -p "$RUN" "$LOGS"
-    echo "building ($BUILD_CONFIG)..."
-    swift build -c "$BUILD_CONFIG" --package-path "$ROOT" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 3
+    if [ "${SKIP_BUILD:-0}" != 1 ]; then
+        echo "building ($BUILD_CONFIG)..."
+        swift build -c "$BUILD_CONFIG" --package-path "$ROOT" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 3
+    fi
     local bin; bin=$(bin_path)
     start_postgres
     write_config

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""The benchmark command behind `make bench`: runs each workload against the stack that
+scripts/bench.sh brought up (release build), prints a table and writes BENCHMARKS.md.
+
+Every load is bounded in count and time and targets loopback only. CPU time of the server
+processes and of the load generator is read from /proc (and the generator's rusage), so the
+table shows that the generator is not the bottleneck.
+"""
+import argparse
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Stack:
+    def __init__(self, stack_dir, http_port, admin):
+        self.dir = stack_dir
+        self.http = f"http://127.0.0.1:{http_port}"
+        self.admin = admin
+        self.config = os.path.join(stack_dir, "messaging.conf")
+        settings = dict(line.split(" = ", 1) for line in open(self.config).read().splitlines() if " = " in line)
+        self.dsn = settings["database_url"]
+        self.pg_bin = sorted(os.listdir("/usr/lib/postgresql"))[-1]
+
+    def psql(self, sql_file=None, command=None, variables=None):
+        args = [f"/usr/lib/postgresql/{self.pg_bin}/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.dsn, "-tA"]
+        for key, value in (variables or {}).items():
+            args += ["-v", f"{key}={value}"]
+        args += ["-f", sql_file] if sql_file else ["-c", command]
+        return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+    def token(self, user_id):
+        return subprocess.run([self.admin, "token", "--user", str(user_id), "--config", self.config],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def pid(self, name):
+        return int(open(os.path.join(self.dir, "run", f"{name}.pid")).read())
+
+
+def descendants(pid):
+    """pid and every process below it (from /proc/*/stat parent links)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except OSError:
+                pass
+    found, queue = [], [pid]
+    while queue:
+        p = queue.pop()
+        found.append(p)
+        queue += children.get(p, [])
+    return found
+
+
+def cpu_seconds(pids):
+    """User + system CPU of these processes and their reaped children."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except OSError:
+            pass
+    return total / CLOCK_TICKS
+
+
+class CPUMeter:
+    """CPU used by the server side (pool, postgres, nginx, daemon) over a workload."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.roots = {}
+        for name in ("fcgi-app", "push-daemon", "nginx"):
+            try:
+                self.roots[name] = stack.pid(name)
+            except OSError:
+                pass
+        pg_pid_file = open(os.path.join(stack.dir, "pg.location")).read().strip() + "/data/postmaster.pid"
+        self.roots["postgres"] = int(open(pg_pid_file).readline())
+
+    def snapshot(self):
+        return {name: cpu_seconds(descendants(pid)) for name, pid in self.roots.items()}
+
+    @staticmethod
+    def delta(before, after):
+        return {name: after[name] - before.get(name, 0) for name in after}
+
+
+def run_wrk(script, connections, duration, env, path):
+    started = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script, path],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=duration + 60)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((l for l in result.stderr.splitlines() if l.startswith("RESULT")), None)
+    if line is None:
+        raise RuntimeError("wrk printed no result:\n" + result.stdout + result.stderr)
+    values = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+    values["generator_cpu"] = (ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime)
+    return values
+
+
+def run_pgbench(stack, script, clients, duration, pairs):
+    args = [f"/usr/lib/postgresql/{stack.pg_bin}/bin/pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(duration),
+            "-f", script, "-D", f"pairs={pairs}", stack.dsn]
+    out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
+def workload_w1(stack, args, results):
+    log(f"W1 set-up: {args.users} users, {args.users // 2} direct conversations, {args.users // 10} groups of 10")
+    stack.psql(os.path.join(ROOT, "bench/setup_w1.sql"), variables={"users": args.users})
+    rows = stack.psql(command="SELECT username, room_id, (SELECT id FROM users u WHERE u.username = p.username) FROM bench_pairs p").splitlines()
+    tokens = {}
+    pairs_file = os.path.join(stack.dir, "bench_pairs.txt")
+    with open(pairs_file, "w") as out:
+        for row in rows:
+            username, room, user_id = row.split("|")
+            if user_id not in tokens:
+                tokens[user_id] = stack.token(user_id)
+            out.write(f"{tokens[user_id]} {room}\n")
+    pair_count = len(rows)
+    meter = CPUMeter(stack)
+    log(f"W1: {args.senders} concurrent senders through nginx for {args.duration} s")
+    before = meter.snapshot()
+    w1 = run_wrk(os.path.join(ROOT, "bench/send.lua"), args.senders, args.duration, {"BENCH_PAIRS": pairs_file}, stack.http)
+    cpu = CPUMeter.delta(before, meter.snapshot())
+    seconds = w1["duration_us"] / 1e6
+    sent = w1["requests"]
+    errors = sum(w1[k] for k in w1 if k.startswith("errors_"))
+    results["W1"] = {
+        "messages_per_s": sent / seconds, "p50_ms": w1["p50_us"] / 1000, "p99_ms": w1["p99_us"] / 1000, "max_ms": w1["max_us"] / 1000,
+        "errors": errors, "server_cpu_us_per_msg": sum(cpu.values()) / max(sent, 1) * 1e6, "cpu": cpu,
+        "generator_cpu_s": w1["generator_cpu"], "seconds": seconds,
+    }
+    log(f"W1: {sent / seconds:.0f} messages/s, p50 {w1['p50_us'] / 1000:.2f} ms, p99 {w1['p99_us'] / 1000:.2f} ms, errors {errors}")
+    for variant, script in (("ceiling", "ceiling_send.sql"), ("ceiling_notify", "ceiling_send_notify.sql")):
+        log(f"W1-{variant}: pgbench, {args.senders} clients, {args.duration} s, bench/{script}")
+        tps = run_pgbench(stack, os.path.join(ROOT, "bench", script), args.senders, args.duration, pair_count)
+        results[f"W1-{variant}"] = {"tps": tps}
+        log(f"W1-{variant}: {tps:.0f} transactions/s")
+
+
+def workload_w5(stack, args, results):
+    log(f"W5 set-up: a user in {args.w5_conversations} conversations, a conversation of {args.w5_messages} messages (bulk SQL)")
+    stack.psql(os.path.join(ROOT, "bench/setup_w5.sql"),
+               variables={"conversations": args.w5_conversations, "messages": args.w5_messages})
+    me = stack.psql(command="SELECT id FROM users WHERE username = 'w5_0'")
+    other = stack.psql(command="SELECT id FROM users WHERE username = 'w5_1'")
+    room = stack.psql(command=f"SELECT room_id FROM chat_open_direct({me}, {other})")
+    token = stack.token(me)
+    for name, path in (("W5-list", "/api/messages/conversations?limit=50"), ("W5-history", f"/api/messages/{room}?limit=50")):
+        log(f"{name}: GET {path}, 4 connections, {args.w5_duration} s")
+        r = run_wrk(os.path.join(ROOT, "bench/get.lua"), 4, args.w5_duration, {"BENCH_PATH": path, "BENCH_TOKEN": token}, stack.http)
+        results[name] = {"p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "requests_per_s": r["requests"] / (r["duration_us"] / 1e6),
+                         "errors": r["errors_status"]}
+        log(f"{name}: p50 {r['p50_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms")
+
+
+def machine():
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    memory = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
+
+
+def table(results):
+    rows = []
+    w1 = results.get("W1")
+    if w1:
+        ceiling = results["W1-ceiling"]["tps"]
+        rows.append(("W1 send throughput", f"{w1['messages_per_s']:.0f} msg/s", "≥ 4000 msg/s"))
+        rows.append(("W1 latency p50 / p99 / max", f"{w1['p50_ms']:.2f} / {w1['p99_ms']:.2f} / {w1['max_ms']:.1f} ms", ""))
+        rows.append(("W1 errors", str(w1["errors"]), "0"))
+        rows.append(("W1 server CPU per message", f"{w1['server_cpu_us_per_msg']:.0f} µs "
+                     f"({', '.join(f'{k} {v:.1f}s' for k, v in sorted(w1['cpu'].items()))})", ""))
+        rows.append(("W1 load generator CPU", f"{w1['generator_cpu_s']:.1f} s over {w1['seconds']:.0f} s", ""))
+        rows.append(("W1-ceiling (pgbench, same SQL)", f"{ceiling:.0f} tx/s", ""))
+        rows.append(("W1-ceiling with a NOTIFY per send", f"{results['W1-ceiling_notify']['tps']:.0f} tx/s", ""))
+        rows.append(("W1 / ceiling", f"{w1['messages_per_s'] / ceiling:.2f}", "≥ 0.80"))
+    for name in ("W5-list", "W5-history"):
+        if name in results:
+            r = results[name]
+            rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
+    for name, value in results.get("extra_rows", []):
+        rows.append((name, value, ""))
+    width = max(len(r[0]) for r in rows)
+    text = "\n".join(f"| {a.ljust(width)} | {b} | {c} |" for a, b, c in rows)
+    return "| workload | measured | target |\n|---|---|---|\n" + text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stack-dir", default=os.path.join(ROOT, "var/bench"))
+    parser.add_argument("--http-port", type=int, default=int(os.environ.get("HTTP_PORT", 28180)))
+    parser.add_argument("--admin", required=True)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--senders", type=int, default=16)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--w5-conversations", type=int, default=500)
+    parser.add_argument("--w5-messages", type=int, default=1_000_000)
+    parser.add_argument("--w5-duration", type=int, default=10)
+    parser.add_argument("--only", default="W1,W5")
+    parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    args = parser.parse_args()
+    stack = Stack(args.stack_dir, args.http_port, args.admin)
+    results = {}
+    wanted = set(args.only.split(","))
+    if "W1" in wanted:
+        workload_w1(stack, args, results)
+    if "W5" in wanted:
+        workload_w5(stack, args, results)
+    rendered = table(results)
+    print(rendered)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = f"## Latest run ({stamp})\n\nMachine: {machine()}. Command: `make bench` " \
+              f"(release build, {args.senders} senders, {args.duration} s per load).\n\n{rendered}\n"
+    write_latest(args.output, section)
+
+
+def write_latest(path, section):
+    """Replaces the 'Latest run' section of BENCHMARKS.md, keeping the notes around it."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n<!-- latest -->\n<!-- /latest -->\n"
+    if "<!-- latest -->" not in text:
+        text += "\n<!-- latest -->\n<!-- /latest -->\n"
+    head, rest = text.split("<!-- latest -->", 1)
+    tail = rest.split("<!-- /latest -->", 1)[1]
+    open(path, "w").write(f"{head}<!-- latest -->\n{section}<!-- /latest -->{tail}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

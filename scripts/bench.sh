@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: release build, a stack of its own in var/bench, every workload, BENCHMARKS.md.
+# Extra arguments go to bench/bench.py (e.g. --duration 10 --only W1).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -q wrk >/dev/null; }
+export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${BENCH_PG_PORT:-55473} PUSH_PORT=${BENCH_PUSH_PORT:-28190}
+export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-2} FCGI_THREADS=${BENCH_FCGI_THREADS:-8}
+trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
+scripts/stack.sh up >/dev/null
+python3 bench/bench.py --stack-dir "$STACK_DIR" --http-port "$HTTP_PORT" \
+    --admin "$(swift build -c release --show-bin-path)/messaging-admin" "$@"
