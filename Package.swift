@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian: libfcgi-dev, libpq-dev, liblua5.4-dev.
@@ -34,6 +35,7 @@ let package = Package(
                 "Postgres", "JSON",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -42,7 +44,11 @@ let package = Package(
 
         .executableTarget(
             name: "FCGIApp",
-            dependencies: ["CFastCGI", "MessagingCore", "Hooks", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CFastCGI", "MessagingCore", "Hooks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .executableTarget(
             name: "PushDaemon",

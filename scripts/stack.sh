@@ -8,7 +8,8 @@
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
 # BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
-# FCGI_THREADS (4), LOG_LEVEL (info).
+# FCGI_THREADS (4), LOG_LEVEL (info), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
+# Prometheus endpoints of the pool and the daemon, on 127.0.0.1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,6 +91,8 @@ fcgi_socket_mode = 0666
 fcgi_workers = ${FCGI_WORKERS:-2}
 fcgi_threads = ${FCGI_THREADS:-4}
 push_listen = 127.0.0.1:$PUSH_PORT
+metrics_listen = 127.0.0.1:${METRICS_PORT:-9464}
+push_metrics_listen = 127.0.0.1:${PUSH_METRICS_PORT:-9465}
 hooks_dir = $ROOT/lua
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}

@@ -17,6 +17,7 @@ struct Application {
         MemberStateHandlers.register(&router)
         SearchHandlers.register(&router)
         GuidanceHandlers.register(&router)
+        PresenceHandlers.register(&router)
         self.router = router
     }
 
@@ -48,7 +49,9 @@ struct Application {
         } catch let error as APIError {
             return Outcome(response: .error(error), routeName: routeName, userId: userId)
         } catch let error as PostgresError {
-            if let mapped = APIError.from(error) {
+            let mapped = APIError.from(error)
+            context.metrics.postgresError(error, isDomainError: mapped != nil)
+            if let mapped {
                 return Outcome(response: .error(mapped), routeName: routeName, userId: userId)
             }
             context.logger.error("unexpected database error", metadata: [

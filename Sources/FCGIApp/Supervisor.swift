@@ -15,6 +15,7 @@ final class Supervisor {
     private var retiring: Set<pid_t> = []
     private var stoppingSince: Date?
     private var recentCrashes: [Date] = []
+    private var metrics: PoolMetrics?
 
     init(configuration: Configuration, configPath: String?, logger: Logger) {
         self.configuration = configuration
@@ -24,11 +25,12 @@ final class Supervisor {
 
     func run() throws -> Never {
         listenDescriptor = try ListenSocket.open(configuration)
+        metrics = try PoolMetrics.start(configuration, logger: logger)
         SignalPipe.install([SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
         logger.notice("pool started", metadata: [
             "pool.listen": "\(configuration.fcgiListen)", "pool.workers": "\(configuration.fcgiWorkers)",
-            "pool.threads": "\(configuration.fcgiThreads)",
+            "pool.threads": "\(configuration.fcgiThreads)", "pool.metrics": "\(configuration.metricsListen ?? "off")",
         ])
         for _ in 0..<configuration.fcgiWorkers { spawn() }
         while true {
@@ -40,6 +42,7 @@ final class Supervisor {
                 }
             }
             reap()  // a SIGCHLD can coalesce with another; reaping on every tick is cheap
+            metrics?.processes(serving: current.count, draining: retiring.count)
             if let since = stoppingSince {
                 if current.isEmpty && retiring.isEmpty {
                     logger.notice("pool stopped")
@@ -58,8 +61,17 @@ final class Supervisor {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, listenDescriptor, 0)
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var arguments = [executable, "--worker"]
+        // Spawned through /proc/self/exe, not the file's path: once an upgrade has replaced the
+        // file, the path would start a different version (or fail, if it reads "... (deleted)").
+        // Workers always match their supervisor; a new version needs a restart.
+        let executable = "/proc/self/exe"
+        let name = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var arguments = [name, "--worker"]
+        if let metrics {
+            // After the socket's dup2 to 0: the listen socket may itself be fd 3 (systemd).
+            posix_spawn_file_actions_adddup2(&actions, metrics.channel.sending, PoolMetricsChannel.workerDescriptor)
+            arguments += ["--metrics-fd", String(PoolMetricsChannel.workerDescriptor)]
+        }
         if let configPath { arguments += ["--config", configPath] }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -70,6 +82,7 @@ final class Supervisor {
             return
         }
         current[pid] = Date()
+        metrics?.workerStarted(pid)
     }
 
     private func reap() {
@@ -77,11 +90,13 @@ final class Supervisor {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { return }
+            let exitedCleanly = (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0
+            let replaced = current[pid] != nil && stoppingSince == nil
+            metrics?.workerExited(pid, restartReason: replaced ? (exitedCleanly ? "recycle" : "crash") : nil)
             if retiring.remove(pid) != nil { continue }
             guard let startedAt = current.removeValue(forKey: pid) else { continue }
             guard stoppingSince == nil else { continue }
             // exit(0) is a planned recycle (max_requests); anything else is a crash or a kill.
-            let exitedCleanly = (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0
             if !exitedCleanly {
                 logger.warning("worker died; starting a new one", metadata: ["worker.pid": "\(pid)", "worker.status": "\(status)"])
                 if Date().timeIntervalSince(startedAt) < 1 { recentCrashes.append(Date()) }
@@ -95,6 +110,7 @@ final class Supervisor {
 
     private func reload() {
         logger.notice("reload: replacing workers")
+        metrics?.reloaded()
         let old = Array(current.keys)
         current.removeAll()
         for _ in 0..<configuration.fcgiWorkers { spawn() }

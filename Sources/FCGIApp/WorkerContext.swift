@@ -9,16 +9,18 @@ final class WorkerContext {
     let configuration: Configuration
     let tokens: TokenService
     let wakeup: EventWakeup
+    let metrics: WorkerMetrics
     let logger: Logger
     private var connection: PostgresConnection?
     private var verifiedTokens: [String: AuthenticatedToken] = [:]
     private var confirmedUsers: [Int64: Date] = [:]
     private var hookEngine: HookEngine?
 
-    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, logger: Logger) {
+    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, metrics: WorkerMetrics, logger: Logger) {
         self.configuration = configuration
         self.tokens = tokens
         self.wakeup = wakeup
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -26,13 +28,17 @@ final class WorkerContext {
     func database() throws -> PostgresConnection {
         do {
             if let connection {
-                try connection.ensureConnected()
+                if !connection.isConnected {
+                    try connection.ensureConnected()
+                    metrics.postgresReconnected()
+                }
                 return connection
             }
             let fresh = try PostgresConnection(settings: configuration.databaseSettings(applicationName: "fcgi-app"))
             connection = fresh
             return fresh
         } catch {
+            metrics.postgresError(kind: "connection")
             throw APIError.databaseUnavailable
         }
     }
@@ -70,6 +76,7 @@ final class WorkerContext {
         do {
             exists = try UserStore(try database()).exists(id: verified.userId)
         } catch let error as PostgresError {
+            metrics.postgresError(error, isDomainError: false)
             throw APIError.from(error) ?? APIError.databaseUnavailable
         }
         guard exists else { throw APIError.unauthorized }

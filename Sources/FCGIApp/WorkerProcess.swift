@@ -7,30 +7,41 @@ import MessagingCore
 /// libfcgi request, Postgres connection and caches. SIGTERM/SIGQUIT drain: no new requests,
 /// in-flight ones finish, then exit. After `max_requests` the process drains the same way and
 /// the supervisor starts a fresh one.
+///
+/// Threads never block inside accept(): they wait for the socket to become readable (epoll,
+/// EPOLLEXCLUSIVE so one connection wakes one thread) and then accept without blocking. So a
+/// draining thread can always stop between requests, and the process exits only once every
+/// thread has stopped: a connection is never accepted by a process that is about to exit.
 final class WorkerProcess {
     private let configuration: Configuration
     private let logger: Logger
+    private let metrics: WorkerMetrics
     private let state = NSLock()
     private var active = 0
     private var served = 0
     private var draining = false
+    private var stoppedThreads = 0
 
-    init(configuration: Configuration, logger: Logger) {
+    init(configuration: Configuration, logger: Logger, metrics: WorkerMetrics) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     func run() -> Never {
         SignalPipe.install([SIGTERM, SIGQUIT, SIGINT])
         signal(SIGPIPE, SIG_IGN)
         FCGX_Init()
+        // Shared by every worker: accept() on it returns EAGAIN instead of blocking.
+        _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
         let tokens = TokenService.make(secret: configuration.jwtSecret)
         let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger)
         wakeup.start()
         let application = Application()
+        metrics.startReporting { [self] in threadStates() }  // before any request can fail a hook
         for index in 0..<configuration.fcgiThreads {
             let thread = Thread { [self] in
-                serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, logger: logger))
+                serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, metrics: metrics, logger: logger))
             }
             thread.name = "fcgi-\(index)"
             thread.stackSize = 1 << 20
@@ -44,10 +55,12 @@ final class WorkerProcess {
             if !signals.isEmpty { draining = true }
             let isDraining = draining
             let inFlight = active
+            let allStopped = stoppedThreads == configuration.fcgiThreads
             state.unlock()
             guard isDraining else { continue }
             if drainStarted == nil { drainStarted = Date() }
-            if inFlight == 0 {
+            if allStopped {
+                metrics.flush(threadStates: threadStates())  // the last requests' counts, before exit
                 logger.info("worker drained", metadata: ["worker.pid": "\(getpid())", "worker.served": "\(served)"])
                 exit(0)
             }
@@ -58,13 +71,30 @@ final class WorkerProcess {
         }
     }
 
+    private func threadStates() -> (busy: Int, total: Int) {
+        state.lock()
+        defer { state.unlock() }
+        return (active, configuration.fcgiThreads)
+    }
+
+    private var isDraining: Bool {
+        state.lock()
+        defer { state.unlock() }
+        return draining
+    }
+
     private func serve(application: Application, context: WorkerContext) {
         let connection = FastCGIConnection(listenDescriptor: 0, maxBodyBytes: configuration.maxBodyBytes)
-        while true {
-            guard connection.accept() else {
-                logger.error("FCGX_Accept_r failed; thread stops")
-                return
-            }
+        let readiness = ListenReadiness(descriptor: 0)
+        defer {
+            state.lock()
+            stoppedThreads += 1
+            state.unlock()
+        }
+        while !isDraining {
+            // Another thread or worker may take the connection first: accept then fails with
+            // EAGAIN and this thread simply waits again.
+            guard readiness.wait(milliseconds: 200), connection.accept() else { continue }
             // Counted as in flight from the moment accept returned, so draining waits for it.
             state.lock()
             active += 1
@@ -76,6 +106,8 @@ final class WorkerProcess {
             connection.write(outcome.response, requestId: request.requestId)
             connection.finish()
             let micros = (DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000
+            // Recorded while still counted in flight, so the drain's final flush includes it.
+            metrics.request(route: outcome.routeName, status: outcome.response.status, microseconds: micros)
             logger.info("request", metadata: [
                 "request.id": "\(request.requestId)", "route": "\(outcome.routeName)", "status": "\(outcome.response.status)",
                 "user.id": "\(outcome.userId.map(String.init) ?? "-")", "duration_us": "\(micros)",
@@ -84,12 +116,7 @@ final class WorkerProcess {
             active -= 1
             served += 1
             if configuration.fcgiMaxRequests > 0 && served >= configuration.fcgiMaxRequests { draining = true }
-            let stop = draining
             state.unlock()
-            if stop {
-                // Park this thread: the main loop exits the process once nothing is in flight.
-                while true { sleep(60) }
-            }
         }
     }
 }

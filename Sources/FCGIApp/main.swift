@@ -3,7 +3,9 @@ import Logging
 import MessagingCore
 
 // fcgi-app [--config PATH]           the supervisor (what nginx's FastCGI upstream points at)
-// fcgi-app --worker [--config PATH]  a worker; started by the supervisor with the socket as fd 0
+// fcgi-app --worker [--config PATH] [--metrics-fd N]
+//                                    a worker; started by the supervisor with the socket as fd 0
+//                                    and, when metrics are on, the report channel as fd N
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let isWorker = arguments.contains("--worker")
@@ -24,7 +26,8 @@ LogSetup.bootstrap(level: configuration.logLevel, process: isWorker ? "fcgi-work
 let logger = Logger(label: "fcgi-app")
 
 if isWorker {
-    WorkerProcess(configuration: configuration, logger: logger).run()
+    let metricsFd = arguments.firstIndex(of: "--metrics-fd").flatMap { $0 + 1 < arguments.count ? Int32(arguments[$0 + 1]) : nil }
+    WorkerProcess(configuration: configuration, logger: logger, metrics: WorkerMetrics(descriptor: metricsFd)).run()
 } else {
     do {
         try Supervisor(configuration: configuration, configPath: configPath, logger: logger).run()

@@ -164,6 +164,7 @@ final class ScriptRuntime {
                 return .failed
             }
         case let .failure(failure):
+            HookFailures.record(failure.kind == .instructionBudget ? .timeout : failure.kind == .memory ? .memory : .runtime)
             recordRuntimeError(failure.message, entry: name, function: function)
             if failure.kind == .memory { recoverMemory() }
             return .failed
@@ -172,6 +173,7 @@ final class ScriptRuntime {
 
     /// A hook returned something the contract does not accept: logged like an error.
     func reportMalformed(entry name: String, function: String, line: Int?, problem: String) {
+        HookFailures.record(.malformed)
         let file = folder.displayName(of: name + ".lua")
         let message = "\(file):\(line ?? 0): \(function) \(problem); using the built-in default"
         recordRuntimeError(message, entry: name, function: function)

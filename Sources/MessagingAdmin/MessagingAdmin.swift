@@ -81,8 +81,13 @@ struct TokenCommand: ParsableCommand {
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Print every configuration key with its default, or check a file.")
     @Option(help: "Check this file: exits non-zero naming the first bad key.") var check: String?
+    @Flag(help: "Print the reference as Markdown (docs/configuration.md).") var markdown = false
 
     func run() throws {
+        if markdown {
+            print(Configuration.markdownReference(), terminator: "")
+            return
+        }
         if let check {
             do {
                 _ = try Configuration.load(path: check)

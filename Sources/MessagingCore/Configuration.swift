@@ -13,6 +13,9 @@ public struct Configuration: Sendable {
     public var fcgiMaxRequests: Int
     public var fcgiDrainSeconds: Int
     public var pushListen: String
+    /// nil when `off`.
+    public var metricsListen: String?
+    public var pushMetricsListen: String?
     public var hooksDirectory: String
     public var eventRetentionHours: Int
     public var maxBodyBytes: Int
@@ -33,6 +36,8 @@ public struct Configuration: Sendable {
         ("fcgi_max_requests", "10000", "A worker is replaced after serving this many requests (0: never)."),
         ("fcgi_drain_seconds", "30", "On stop or reload, how long in-flight requests may take before workers are killed."),
         ("push_listen", "127.0.0.1:8090", "host:port where the push daemon accepts WebSocket upgrades from nginx."),
+        ("metrics_listen", "127.0.0.1:9464", "host:port of the pool's Prometheus endpoint (GET /metrics), or off. Keep it on loopback or a private network; nginx never routes to it."),
+        ("push_metrics_listen", "127.0.0.1:9465", "host:port of the push daemon's Prometheus endpoint (GET /metrics), or off. Each pool and daemon on a host needs its own port."),
         ("hooks_dir", "lua", "Folder of the H2AC Lua scripts; changes are picked up within a second."),
         ("event_retention_hours", "168", "How long events stay replayable; older cursors get resync_required."),
         ("max_body_bytes", "65536", "Largest request body accepted (keep equal to nginx's client_max_body_size)."),
@@ -99,6 +104,14 @@ public struct Configuration: Sendable {
         fcgiDrainSeconds = try integer("fcgi_drain_seconds", 0...3600)
         pushListen = text("push_listen")
         guard Configuration.hostPort(pushListen) != nil else { throw Invalid(key: "push_listen", problem: "expected host:port") }
+        func listenOrOff(_ key: String) throws -> String? {
+            let value = text(key)
+            if value == "off" { return nil }
+            guard Configuration.hostPort(value) != nil else { throw Invalid(key: key, problem: "expected host:port or off") }
+            return value
+        }
+        metricsListen = try listenOrOff("metrics_listen")
+        pushMetricsListen = try listenOrOff("push_metrics_listen")
         hooksDirectory = text("hooks_dir")
         eventRetentionHours = try integer("event_retention_hours", 1...24 * 365)
         maxBodyBytes = try integer("max_body_bytes", 1024...64 * 1024 * 1024)

@@ -22,8 +22,14 @@ public enum SearchSnippet {
     }
 
     static func fold(_ character: Character) -> String {
-        String(character).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        let folded = String(character).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        return letterFolds[folded] ?? folded
     }
+
+    /// Letters that unaccent() rewrites but diacritic folding leaves alone (ligatures, strokes).
+    static let letterFolds: [String: String] = [
+        "œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h", "ŧ": "t", "ß": "ss",
+    ]
 
     /// Character range [start, end) of the first run of characters whose folded forms spell `needle`.
     static func firstMatch(_ folded: [String], _ needle: String) -> (Int, Int)? {

@@ -19,6 +19,8 @@ import Testing
         ("MESSAGING_FCGI_LISTEN", "/tmp/x.sock", "fcgi_listen"),
         ("MESSAGING_LOG_LEVEL", "loud", "log_level"),
         ("MESSAGING_TEST_ROUTES", "yes", "test_routes"),
+        ("MESSAGING_METRICS_LISTEN", "9464", "metrics_listen"),
+        ("MESSAGING_PUSH_METRICS_LISTEN", "on", "push_metrics_listen"),
     ])
     func badValuesNameTheirKey(_ variable: String, _ value: String, _ key: String) {
         do {

@@ -12,3 +12,21 @@ import Testing
         #expect(ConversationCursor(encoded: text) == nil)
     }
 }
+
+@Suite struct SearchSnippetTests {
+    @Test func marksTheMatchFoldingCaseAndAccents() {
+        #expect(SearchSnippet.make(content: "¡Vamos a la Milongá!", query: "milonga") == "¡Vamos a la <mark>Milongá</mark>!")
+        #expect(SearchSnippet.make(content: "mon cœur", query: "coeur") == "mon <mark>cœur</mark>")
+        #expect(SearchSnippet.make(content: "żółw", query: "zolw") == "<mark>żółw</mark>")
+    }
+
+    @Test func escapesHTMLAroundTheMark() {
+        #expect(SearchSnippet.make(content: "<b>tango</b> & vals", query: "tango") == "&lt;b&gt;<mark>tango</mark>&lt;/b&gt; &amp; vals")
+    }
+
+    @Test func shortensLongTextAroundTheMatch() {
+        let content = String(repeating: "a ", count: 100) + "milonga" + String(repeating: " b", count: 100)
+        let snippet = SearchSnippet.make(content: content, query: "milonga", radius: 10)
+        #expect(snippet.hasPrefix("…") && snippet.hasSuffix("…") && snippet.contains("<mark>milonga</mark>"))
+    }
+}

@@ -14,7 +14,7 @@ enum MessageEditHandlers {
         if let problem = Validation.contentProblem(content, maxCharacters: exchange.context.configuration.maxMessageCharacters) {
             throw APIError(400, content.count > exchange.context.configuration.maxMessageCharacters ? "content_too_long" : "validation_failed", problem + ".")
         }
-        let message = try MessageEditStore(try exchange.db).edit(messageId: messageId, actorId: exchange.userId, content: content)
+        let message = try MessageEditStore(try exchange.db).edit(messageId: messageId, actorId: exchange.userId, content: content.trimmed.isEmpty ? "" : content)
         exchange.context.wakeup.poke()
         return .json(200, ["message": message])
     }

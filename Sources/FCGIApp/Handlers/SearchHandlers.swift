@@ -9,6 +9,7 @@ enum SearchHandlers {
     static func search(_ exchange: Exchange) throws -> HTTPResponse {
         let query = (exchange.request.query["q"] ?? "").trimmed
         guard (1...200).contains(query.count) else { throw APIError.validation("q must be 1 to 200 characters.") }
+        guard !query.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r") || $0.value == 0x7F }) else { throw APIError.validation("q must not contain control characters.") }
         let limit = try exchange.limit(fallback: 20, max: 50)
         var conversationId: Int64?
         if let text = exchange.request.query["conversationId"], !text.isEmpty {

@@ -1,0 +1,372 @@
+import Foundation
+import Logging
+import MessagingCore
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's one database thread. It owns a blocking Postgres connection that LISTENs for
+/// wake-ups (`chat_events`), typing (`chat_typing`) and presence (`chat_presence`); reads the event
+/// log in commit-safe order from its own position; resolves recipients; renders frames (with the
+/// H2AC decision per recipient) and hands them to the sessions' event loops. It also owns the
+/// session registry, so registering a client (with or without a replay) and dispatching live
+/// events are serialized: a resuming client gets exactly the events it missed, then live ones.
+///
+/// It polls the log on every wake-up, about every second regardless (a NOTIFY is lost when a
+/// writer dies between commit and NOTIFY), and within milliseconds while events wait behind a
+/// still-running transaction. When Postgres goes away it reconnects, LISTENs again and continues
+/// from its position: connected clients lose nothing.
+final class EventListener: @unchecked Sendable {
+    private let settings: PushSettings
+    private let commands: CommandQueue
+    private let logger: Logger
+    private let makeDecider: () -> NotificationDecider?
+
+    private let stopLock = NSLock()
+    private var stopRequested = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    // Listener-thread state.
+    private var connection: PostgresConnection?
+    private var position = LogPosition.start
+    private var positionKnown = false
+    private let registry = SessionRegistry()
+    private let cache = RecipientCache()
+    private let typing: TypingRelay
+    private let presence: PresenceTracker
+    private var decider: NotificationDecider?
+    private var outbox = Outbox()
+    private var deferred: [(session: WebSocketSession, userId: Int64, since: Int64?)] = []
+    private var pollRequested = true
+    private var nextPollAt: UInt64 = 0
+    private var quickDelayMilliseconds: UInt64 = 2
+    private var nextReconnectAt: UInt64 = 0
+    private var reconnectDelayMilliseconds: UInt64 = 100
+    private var nextHeartbeatAt: UInt64 = 0
+    private var nextPurgeAt: UInt64 = 0
+
+    init(settings: PushSettings, commands: CommandQueue, logger: Logger, makeDecider: @escaping () -> NotificationDecider?) {
+        self.settings = settings
+        self.commands = commands
+        self.logger = logger
+        self.makeDecider = makeDecider
+        self.typing = TypingRelay(timeoutSeconds: settings.typingTimeoutSeconds, logger: logger)
+        self.presence = PresenceTracker(daemonId: settings.daemonId, logger: logger)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "event-listener"
+        thread.start()
+    }
+
+    /// Asks the thread to mark this daemon's users offline and stop; waits up to `timeout`.
+    func stop(timeout: Double) {
+        stopLock.lock()
+        stopRequested = true
+        stopLock.unlock()
+        commands.wake()
+        _ = finished.wait(timeout: .now() + timeout)
+    }
+
+    private var shouldStop: Bool {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        return stopRequested
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        decider = makeDecider()
+        nextPurgeAt = Clock.nanoseconds() + 30 * 1_000_000_000
+        while !shouldStop {
+            if connection == nil && Clock.nanoseconds() >= nextReconnectAt { connect() }
+            waitForWork()
+            handleCommands()
+            if connection != nil { handleNotifications() }
+            let now = Clock.nanoseconds()
+            if connection != nil && (pollRequested || now >= nextPollAt) { readLog() }
+            typing.expire(now: now, registry: registry, cache: cache, outbox: &outbox)
+            if connection != nil { periodicWork(now: now) }
+            outbox.flush()
+        }
+        if let connection {
+            try? presence.leave(connection: connection)
+        }
+        connection = nil
+        logger.info("event listener stopped")
+    }
+
+    private func waitForWork() {
+        let now = Clock.nanoseconds()
+        var deadline = now + 1_000_000_000
+        if connection != nil {
+            deadline = min(deadline, pollRequested ? now : nextPollAt, nextHeartbeatAt)
+            if presence.hasWork || !deferred.isEmpty { deadline = now }
+        } else {
+            deadline = min(deadline, nextReconnectAt)
+        }
+        if let expiry = typing.nextExpiry { deadline = min(deadline, expiry) }
+        let timeoutMilliseconds = deadline > now ? Int32(min((deadline - now + 999_999) / 1_000_000, 1000)) : 0
+        var descriptors = [pollfd(fd: commands.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        if let socket = connection?.socketDescriptor, socket >= 0 {
+            descriptors.append(pollfd(fd: socket, events: Int16(POLLIN), revents: 0))
+        }
+        _ = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
+    }
+
+    /// Runs database work; a lost connection is dropped (and re-established by the loop).
+    private func withDatabase(_ what: String, _ body: (PostgresConnection) throws -> Void) {
+        guard let connection else { return }
+        do {
+            try body(connection)
+        } catch let error as PostgresError where error.isConnectionFailure || !connection.isConnected {
+            logger.warning("lost the database connection; reconnecting", metadata: ["during": "\(what)", "error": "\(error)"])
+            self.connection = nil
+            nextReconnectAt = Clock.nanoseconds() + 100_000_000
+        } catch {
+            logger.error("database work failed", metadata: ["during": "\(what)", "error": "\(error)"])
+        }
+    }
+
+    private func connect() {
+        let now = Clock.nanoseconds()
+        do {
+            let fresh = try PostgresConnection(settings: settings.configuration.databaseSettings(applicationName: "push-daemon"))
+            // LISTEN before reading the position, so no wake-up falls in between.
+            try fresh.execute(script: "LISTEN chat_events; LISTEN \(TypingRelay.channel); LISTEN \(PresenceTracker.channel)")
+            if !positionKnown {
+                position = try EventReader(connection: fresh).currentPosition()
+                positionKnown = true
+            }
+            // Memberships may have changed while the connection was down.
+            cache.invalidateAll()
+            try presence.reset(registry: registry, connection: fresh)
+            connection = fresh
+            pollRequested = true
+            reconnectDelayMilliseconds = 100
+            nextHeartbeatAt = now + UInt64(settings.presenceHeartbeatSeconds) * 1_000_000_000
+            logger.info("listening for events", metadata: ["log.position": "\(position)", "daemon.id": "\(settings.daemonId)"])
+        } catch {
+            logger.warning("cannot reach the database; retrying", metadata: [
+                "error": "\(error)", "retry_ms": "\(reconnectDelayMilliseconds)",
+            ])
+            nextReconnectAt = now + reconnectDelayMilliseconds * 1_000_000
+            reconnectDelayMilliseconds = min(reconnectDelayMilliseconds * 2, 2000)
+        }
+    }
+
+    private func handleNotifications() {
+        withDatabase("notifications") { connection in
+            for notification in try connection.drainNotifications() {
+                switch notification.channel {
+                case EventWakeup.channel:
+                    pollRequested = true
+                case TypingRelay.channel:
+                    try typing.received(notification.payload, registry: registry, connection: connection, cache: cache, outbox: &outbox)
+                case PresenceTracker.channel:
+                    presence.received(notification.payload)
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    private func periodicWork(now: UInt64) {
+        withDatabase("presence") { connection in
+            try presence.flush(registry: registry, connection: connection)
+            try presence.relay(registry: registry, connection: connection, outbox: &outbox)
+            if now >= nextHeartbeatAt {
+                nextHeartbeatAt = now + UInt64(settings.presenceHeartbeatSeconds) * 1_000_000_000
+                try presence.heartbeat(connection: connection)
+            }
+        }
+        if now >= nextPurgeAt {
+            nextPurgeAt = now + UInt64(settings.purgeIntervalSeconds) * 1_000_000_000
+            withDatabase("purge") { connection in
+                let purged = try EventReader(connection: connection).purge(retentionHours: settings.retentionHours)
+                if purged > 0 { logger.info("purged expired events", metadata: ["events": "\(purged)"]) }
+            }
+        }
+        if !deferred.isEmpty && positionKnown {
+            let waiting = deferred
+            deferred.removeAll()
+            for item in waiting { register(item.session, userId: item.userId, since: item.since) }
+        }
+    }
+
+    // MARK: Commands
+
+    private func handleCommands() {
+        for command in commands.drain() {
+            switch command {
+            case let .register(session, userId, since):
+                register(session, userId: userId, since: since)
+            case let .unregister(session):
+                deferred.removeAll { $0.session === session }
+                if registry.remove(session, userId: session.userId) { presence.changed(session.userId) }
+                typing.sessionClosed(session, connection: connection)
+            case let .typing(session, conversationId, isTyping):
+                guard registry.contains(session, userId: session.userId) else { continue }
+                withDatabase("typing") { connection in
+                    try typing.request(session: session, room: conversationId, isTyping: isTyping, connection: connection, cache: cache, outbox: &outbox)
+                }
+            case let .focus(session, conversationId):
+                registry.setFocus(session, userId: session.userId, conversationId: conversationId)
+            }
+        }
+    }
+
+    /// Adds a session: the `connected` frame, then (with a cursor) the events it missed or
+    /// `resync_required`; from then on it receives live events. Needs the log position, and for a
+    /// resume the database: until then the request waits.
+    private func register(_ session: WebSocketSession, userId: Int64, since: Int64?) {
+        guard positionKnown, since == nil || connection != nil else {
+            deferred.append((session, userId, since))
+            return
+        }
+        guard let since else {
+            outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
+            if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
+            return
+        }
+        var registered = false
+        withDatabase("resume") { connection in
+            let reader = EventReader(connection: connection)
+            switch try reader.lookup(cursor: since, retentionHours: settings.retentionHours) {
+            case .expired:
+                outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
+                outbox.add(Frames.resyncRequired(cursor: position.id), to: session)
+                logger.info("resume cursor expired", metadata: ["user.id": "\(userId)", "cursor": "\(since)"])
+                registered = true
+                if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
+            case let .found(from) where from >= position:
+                // The client is ahead of this daemon (it came from a faster one): skip what it has.
+                outbox.add(Frames.connected(userId: userId, cursor: since), to: session)
+                registered = true
+                if registry.add(session, userId: userId, deliveredThrough: from) { presence.changed(userId) }
+            case let .found(from):
+                var frames: [ByteBuffer] = [Frames.connected(userId: userId, cursor: since)]
+                var bytes = 0
+                var after = from
+                var overflow = false
+                pages: while true {
+                    let page = try reader.replay(userId: userId, after: after, upTo: position, limit: 500)
+                    for event in page {
+                        let frame = Frames.close(Frames.eventPrefix(event), h2ac: nil)
+                        bytes += frame.readableBytes
+                        frames.append(frame)
+                        if frames.count > settings.maxReplayEvents || bytes > settings.maxReplayBytes {
+                            overflow = true
+                            break pages
+                        }
+                    }
+                    guard page.count == 500, let last = page.last else { break }
+                    after = last.position
+                }
+                if overflow {
+                    frames = [Frames.connected(userId: userId, cursor: position.id), Frames.resyncRequired(cursor: position.id)]
+                    logger.info("resume backlog too large; resync required", metadata: ["user.id": "\(userId)", "cursor": "\(since)"])
+                }
+                for frame in frames { outbox.add(frame, to: session) }
+                registered = true
+                if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
+            }
+        }
+        if !registered {
+            // The database went away mid-resume: try again once it is back.
+            deferred.append((session, userId, since))
+        }
+    }
+
+    // MARK: The log
+
+    private func readLog() {
+        pollRequested = false
+        withDatabase("read events") { connection in
+            let reader = EventReader(connection: connection)
+            var rounds = 0
+            var progressed = false
+            var lastCount = 0
+            repeat {
+                let events = try reader.batch(after: position, limit: settings.batchSize)
+                lastCount = events.count
+                guard !events.isEmpty else { break }
+                progressed = true
+                try cache.prefetch(Array(Set(events.map(\.roomId))), connection: connection)
+                for event in events {
+                    try dispatch(event, connection: connection)
+                    position = event.position
+                }
+                rounds += 1
+                outbox.flush()
+            } while lastCount == settings.batchSize && rounds < 20
+            let now = Clock.nanoseconds()
+            let waiting = lastCount == settings.batchSize ? true : try reader.hasEventsBeyondHorizon()
+            if waiting {
+                // Events wait behind a running transaction: look again in a few milliseconds,
+                // backing off to 50 ms while nothing moves.
+                quickDelayMilliseconds = progressed ? 2 : min(quickDelayMilliseconds * 2, 50)
+                nextPollAt = now + quickDelayMilliseconds * 1_000_000
+            } else {
+                quickDelayMilliseconds = 2
+                nextPollAt = now + UInt64(settings.pollIntervalMilliseconds) * 1_000_000
+            }
+        }
+    }
+
+    private func dispatch(_ event: LoggedEvent, connection: PostgresConnection) throws {
+        if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
+        let room = try cache.room(event.roomId, connection: connection)
+        var local: [Int64] = []
+        if let room {
+            for member in room.members.keys where registry.hasUser(member) { local.append(member) }
+        }
+        for extra in event.extraRecipients where registry.hasUser(extra) && !local.contains(extra) { local.append(extra) }
+        guard !local.isEmpty else { return }
+        let prefix = Frames.eventPrefix(event)
+        let position = event.position
+
+        guard let decider, NotificationInputs.hookedKinds.contains(event.kind) else {
+            let frame = Frames.close(prefix, h2ac: nil)
+            for user in local {
+                for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
+                    outbox.add(frame, to: entry.session)
+                }
+            }
+            return
+        }
+        let unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
+        let parts = NotificationInputs.eventPart(event, room: room)
+        for user in local {
+            var byFocus: [Int64?: ByteBuffer] = [:]
+            for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
+                let frame: ByteBuffer
+                if let rendered = byFocus[entry.focusedConversationId] {
+                    frame = rendered
+                } else {
+                    let input = NotificationInputs.input(
+                        kind: event.kind, message: parts.message, sender: parts.sender, conversation: parts.conversation,
+                        recipient: user, focus: entry.focusedConversationId, unread: unread[user],
+                        muted: room?.members[user] ?? false)
+                    frame = Frames.close(prefix, h2ac: decider.decision(forEvent: event.kind, input: input))
+                    byFocus[entry.focusedConversationId] = frame
+                }
+                outbox.add(frame, to: entry.session)
+            }
+        }
+    }
+
+    // MARK: Shutdown support
+
+    /// Every session, for a graceful close at shutdown (call after `stop`).
+    func sessionsForShutdown() -> [WebSocketSession] {
+        registry.allSessions()
+    }
+}

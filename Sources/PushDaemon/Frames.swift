@@ -1,0 +1,81 @@
+import MessagingCore
+import NIOCore
+
+/// The JSON frames the daemon sends. Event frames are
+/// `{"type": <kind>, "cursor": <event id>, "conversationId": <room>, ...data}`; the `h2ac`
+/// decision, when there is one, is appended per recipient.
+enum Frames {
+    private static let allocator = ByteBufferAllocator()
+
+    static func buffer(_ text: String) -> ByteBuffer {
+        allocator.buffer(string: text)
+    }
+
+    static let pong = buffer(#"{"type":"pong"}"#)
+
+    static func connected(userId: Int64, cursor: Int64) -> ByteBuffer {
+        buffer(#"{"type":"connected","userId":\#(userId),"cursor":\#(cursor)}"#)
+    }
+
+    static func resyncRequired(cursor: Int64) -> ByteBuffer {
+        buffer(#"{"type":"resync_required","cursor":\#(cursor)}"#)
+    }
+
+    static func error(code: String, message: String, requestType: String? = nil, conversationId: Int64? = nil) -> ByteBuffer {
+        var object: [(String, JSON)] = [("type", "error"), ("code", .string(code)), ("message", .string(message))]
+        if let requestType { object.append(("requestType", .string(requestType))) }
+        if let conversationId { object.append(("conversationId", .int(conversationId))) }
+        return buffer(JSON.object(object).serialized)
+    }
+
+    static func typing(conversationId: Int64, userId: Int64, username: String, isTyping: Bool) -> ByteBuffer {
+        buffer(JSON.object([
+            ("type", "typing"), ("conversationId", .int(conversationId)), ("userId", .int(userId)),
+            ("username", .string(username)), ("isTyping", .bool(isTyping)),
+        ]).serialized)
+    }
+
+    static func presence(userId: Int64, online: Bool, lastSeenAt: String?) -> ByteBuffer {
+        buffer(JSON.object([
+            ("type", "presence"), ("userId", .int(userId)), ("online", .bool(online)), ("lastSeenAt", JSON(lastSeenAt)),
+        ]).serialized)
+    }
+
+    /// The frame text of an event without its closing brace, so a per-recipient `h2ac` field can
+    /// be appended; `close` finishes it.
+    static func eventPrefix(_ event: LoggedEvent) -> String {
+        var out = #"{"type":"#
+        JSON.string(event.kind).write(to: &out)
+        out += #","cursor":\#(event.id),"conversationId":\#(event.roomId)"#
+        switch event.kind {
+        case "new_message", "message_edited":
+            // The payload is the message as REST returns it.
+            out += #","message":"# + event.payload
+        case "conversation_created":
+            out += #","conversation":"# + event.payload
+        default:
+            // Other kinds spread their payload object (`message_read`: userId, upToMessageId,
+            // readAt; reactions: messageId, userId, emoji, count; kinds added later alike).
+            if let parsed = try? JSON.parse(event.payload), case let .object(pairs) = parsed {
+                for (key, value) in pairs where key != "type" && key != "cursor" && key != "conversationId" {
+                    out += ","
+                    JSON.string(key).write(to: &out)
+                    out += ":"
+                    value.write(to: &out)
+                }
+            } else {
+                out += #","data":"# + event.payload
+            }
+        }
+        return out
+    }
+
+    static func close(_ prefix: String, h2ac: JSON?) -> ByteBuffer {
+        guard let h2ac else { return buffer(prefix + "}") }
+        var out = prefix
+        out += #","h2ac":"#
+        h2ac.write(to: &out)
+        out += "}"
+        return buffer(out)
+    }
+}

@@ -1,0 +1,100 @@
+import Logging
+import MessagingCore
+
+/// Presence: this daemon's share of `push_presence` (one row per user with a connection here),
+/// written in batches from the listener thread, and the relay of `chat_presence` notifications
+/// (from every daemon) as `presence` frames to the connected users who share a conversation.
+final class PresenceTracker {
+    static let channel = "chat_presence"
+
+    private let daemonId: String
+    private let logger: Logger
+    /// Users whose row may need writing or deleting.
+    private var dirty = Set<Int64>()
+    /// Users this daemon's rows say are here.
+    private var written = Set<Int64>()
+    /// Notifications heard since the last relay pass.
+    private var heard: [(userId: Int64, frame: ByteBufferBox)] = []
+
+    init(daemonId: String, logger: Logger) {
+        self.daemonId = daemonId
+        self.logger = logger
+    }
+
+    func changed(_ userId: Int64) {
+        dirty.insert(userId)
+    }
+
+    var hasWork: Bool { !dirty.isEmpty || !heard.isEmpty }
+
+    /// After (re)connecting: the daemon's rows are rebuilt from who is connected now.
+    func reset(registry: SessionRegistry, connection: PostgresConnection) throws {
+        try connection.query("SELECT chat_presence_reset($1)", [daemonId])
+        written.removeAll()
+        dirty = Set(registry.users)
+    }
+
+    /// Writes pending transitions (at most a few thousand per call).
+    func flush(registry: SessionRegistry, connection: PostgresConnection) throws {
+        guard !dirty.isEmpty else { return }
+        var online: [Int64] = []
+        var offline: [Int64] = []
+        var handled: [Int64] = []
+        for user in dirty {
+            if handled.count >= 5000 { break }
+            handled.append(user)
+            let here = registry.hasUser(user)
+            if here && !written.contains(user) { online.append(user) }
+            if !here && written.contains(user) { offline.append(user) }
+        }
+        if !online.isEmpty || !offline.isEmpty {
+            try connection.query("SELECT chat_presence_update($1, $2::bigint[], $3::bigint[])",
+                                 [daemonId, PostgresBigintArray(online), PostgresBigintArray(offline)])
+        }
+        for user in handled { dirty.remove(user) }
+        written.formUnion(online)
+        written.subtract(offline)
+    }
+
+    func heartbeat(connection: PostgresConnection) throws {
+        try connection.query("SELECT chat_presence_heartbeat($1)", [daemonId])
+    }
+
+    /// At shutdown: every user here goes offline (unless connected elsewhere).
+    func leave(connection: PostgresConnection) throws {
+        try connection.query("SELECT chat_presence_update($1, '{}'::bigint[], $2::bigint[])", [daemonId, PostgresBigintArray(Array(written))])
+        try connection.query("DELETE FROM push_daemons WHERE daemon_id = $1", [daemonId])
+        written.removeAll()
+    }
+
+    /// A `chat_presence` notification: {"userId", "online", "lastSeenAt"}.
+    func received(_ payload: String) {
+        guard let parsed = try? JSON.parse(payload), let userId = parsed["userId"]?.intValue, let online = parsed["online"]?.boolValue else { return }
+        if heard.count >= 10_000 { heard.removeFirst(heard.count / 2) }
+        heard.append((userId, ByteBufferBox(Frames.presence(userId: userId, online: online, lastSeenAt: parsed["lastSeenAt"]?.stringValue))))
+    }
+
+    /// Sends what was heard to the connected users who share a conversation with each subject.
+    func relay(registry: SessionRegistry, connection: PostgresConnection, outbox: inout Outbox) throws {
+        guard !heard.isEmpty else { return }
+        let batch = heard
+        heard.removeAll(keepingCapacity: true)
+        let subjects = Array(Set(batch.map(\.userId)))
+        let result = try connection.query("""
+            SELECT DISTINCT a.user_id, b.user_id
+            FROM chat_room_users a JOIN chat_room_users b ON b.room_id = a.room_id AND b.user_id <> a.user_id
+            WHERE a.user_id = ANY ($1::bigint[])
+            """, [PostgresBigintArray(subjects)])
+        var contacts: [Int64: [Int64]] = [:]
+        for row in 0..<result.rowCount {
+            guard let subject = result.int(row, 0), let peer = result.int(row, 1), registry.hasUser(peer) else { continue }
+            contacts[subject, default: []].append(peer)
+        }
+        for (subject, frame) in batch {
+            for peer in contacts[subject] ?? [] {
+                guard let sessions = registry.sessions(of: peer) else { continue }
+                for entry in sessions { outbox.add(frame.buffer, to: entry.session) }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Logging
+import MessagingCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The NIO server: HTTP/1.1 with a WebSocket upgrade on each accepted connection, then one
+/// `WebSocketSession` per connection. One connection's error never reaches another.
+final class PushServer {
+    private let settings: PushSettings
+    private let tokens: TokenService
+    private let commands: CommandQueue
+    private let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let loops: LoopSessionsDirectory
+    private var serverChannel: Channel?
+
+    init(settings: PushSettings, tokens: TokenService, commands: CommandQueue, logger: Logger) {
+        self.settings = settings
+        self.tokens = tokens
+        self.commands = commands
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
+        self.loops = LoopSessionsDirectory(group: group)
+    }
+
+    func start() throws {
+        let sweepSeconds = max(1, min(5, settings.pingIntervalSeconds / 2))
+        for loop in loops.all {
+            loop.eventLoop.execute { loop.startSweeping(every: .seconds(Int64(sweepSeconds))) }
+        }
+        let settings = self.settings
+        let tokens = self.tokens
+        let commands = self.commands
+        let logger = self.logger
+        let loops = self.loops
+        let policy = SessionPolicy(settings: settings)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: settings.writeLowWaterMark, high: settings.writeHighWaterMark))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try PushServer.configure(channel: channel, settings: settings, policy: policy, tokens: tokens, commands: commands,
+                                            loops: loops, logger: logger)
+                }
+            }
+        let channel = try bootstrap.bind(host: settings.host, port: settings.port).wait()
+        serverChannel = channel
+        logger.info("push daemon listening", metadata: [
+            "listen": "\(settings.host):\(settings.port)", "threads": "\(settings.eventLoopThreads)",
+            "test_routes": "\(settings.configuration.testRoutes)",
+        ])
+    }
+
+    private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, tokens: TokenService, commands: CommandQueue,
+                                  loops: LoopSessionsDirectory, logger: Logger) throws {
+        let decision = UpgradeDecision()
+        let shouldUpgrade: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?> = { channel, head in
+            UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, tokens: tokens)
+        }
+        let addSession: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<Void> = { channel, _ in
+            channel.eventLoop.makeCompletedFuture {
+                guard let mode = decision.mode else { throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget }
+                let session = WebSocketSession(mode: mode, eventLoop: channel.eventLoop, policy: policy, commands: commands,
+                                               loopSessions: loops.forLoop(channel.eventLoop), logger: logger)
+                try channel.pipeline.syncOperations.addHandler(session)
+            }
+        }
+        let upgrader = PathSelectingUpgrader(
+            push: NIOWebSocketServerUpgrader(maxFrameSize: settings.maxClientMessageBytes, automaticErrorHandling: true,
+                                             shouldUpgrade: shouldUpgrade, upgradePipelineHandler: addSession),
+            echo: NIOWebSocketServerUpgrader(maxFrameSize: settings.maxEchoMessageBytes, automaticErrorHandling: true,
+                                             shouldUpgrade: shouldUpgrade, upgradePipelineHandler: addSession))
+        let responder = RefusalResponder(decision: decision)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                context.pipeline.syncOperations.removeHandler(responder, promise: nil)
+            }),
+            withErrorHandling: true)
+        try channel.pipeline.syncOperations.addHandler(responder)
+    }
+
+    /// Stops accepting; then closes every session with "going away".
+    func stopAccepting() {
+        try? serverChannel?.close().wait()
+    }
+
+    func closeAllSessions() {
+        for loop in loops.all {
+            try? loop.eventLoop.submit { loop.closeAll() }.wait()
+        }
+    }
+
+    func shutdown() {
+        try? group.syncShutdownGracefully()
+    }
+}

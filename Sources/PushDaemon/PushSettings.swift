@@ -1,0 +1,76 @@
+import Foundation
+import MessagingCore
+import NIOCore
+
+/// The daemon's tunables: the shared configuration plus timing and size limits. The limits have
+/// production defaults; `MESSAGING_PUSH_*` environment variables override them (tests shorten
+/// the timeouts so a dead connection is detected in seconds, not minutes).
+struct PushSettings: Sendable {
+    var configuration: Configuration
+    var host: String
+    var port: Int
+    /// Identifies this daemon's rows in `push_presence`: stable across restarts of the same
+    /// daemon, so a restarted daemon replaces its own stale rows.
+    var daemonId: String
+    /// Largest frame and message a client may send on the push stream (RFC 6455 payload bytes).
+    var maxClientMessageBytes = 16 * 1024
+    /// The echo route (test configurations only) accepts what Autobahn sends (up to 16 MiB).
+    var maxEchoMessageBytes = 16 * 1024 * 1024
+    /// A protocol ping after this long without inbound traffic.
+    var pingIntervalSeconds = 30
+    /// A connection with no inbound traffic (not even a pong) for this long is closed.
+    var idleTimeoutSeconds = 75
+    /// Outbound water marks per connection: above `high` the channel turns unwritable.
+    var writeLowWaterMark = 32 * 1024
+    var writeHighWaterMark = 128 * 1024
+    /// A reader that keeps its connection unwritable this long is disconnected...
+    var slowReaderGraceSeconds = 10
+    /// ...and at once when this many bytes wait in the daemon's outbound buffer.
+    var maxBufferedBytes = 2 * 1024 * 1024
+    /// Events read from the log per query.
+    var batchSize = 500
+    /// A resume that would replay more than this gets `resync_required` instead.
+    var maxReplayEvents = 2000
+    var maxReplayBytes = 2 * 1024 * 1024
+    /// Poll the log at least this often, NOTIFY or not (a writer killed between commit and NOTIFY).
+    var pollIntervalMilliseconds = 1000
+    /// Typing indicators expire after this long without a refresh.
+    var typingTimeoutSeconds = 5.0
+    /// Pending commands from the event loops to the listener thread.
+    var commandQueueCapacity = 65_536
+    /// How often expired events are purged (`event_retention_hours`).
+    var purgeIntervalSeconds = 600
+    var presenceHeartbeatSeconds = 10
+    var eventLoopThreads = System.coreCount
+
+    init(configuration: Configuration, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.configuration = configuration
+        guard let (host, port) = Configuration.hostPort(configuration.pushListen) else {
+            throw Configuration.Invalid(key: "push_listen", problem: "expected host:port")
+        }
+        self.host = host
+        self.port = port
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        daemonId = environment["MESSAGING_PUSH_DAEMON_ID"] ?? "\(String(cString: name)):\(port)"
+
+        func integer(_ key: String, _ range: ClosedRange<Int>, _ target: inout Int) throws {
+            guard let text = environment["MESSAGING_PUSH_" + key] else { return }
+            guard let value = Int(text), range.contains(value) else {
+                throw Configuration.Invalid(key: "MESSAGING_PUSH_" + key, problem: "'\(text)' is not a number in \(range)")
+            }
+            target = value
+        }
+        try integer("PING_SECONDS", 1...3600, &pingIntervalSeconds)
+        try integer("IDLE_TIMEOUT_SECONDS", 2...7200, &idleTimeoutSeconds)
+        try integer("SLOW_READER_GRACE_SECONDS", 1...600, &slowReaderGraceSeconds)
+        try integer("MAX_BUFFERED_BYTES", 64 * 1024...256 * 1024 * 1024, &maxBufferedBytes)
+        try integer("POLL_INTERVAL_MS", 10...60_000, &pollIntervalMilliseconds)
+        try integer("THREADS", 1...256, &eventLoopThreads)
+        try integer("MAX_REPLAY_EVENTS", 1...1_000_000, &maxReplayEvents)
+        try integer("PURGE_INTERVAL_SECONDS", 1...86_400, &purgeIntervalSeconds)
+        if idleTimeoutSeconds <= pingIntervalSeconds { idleTimeoutSeconds = pingIntervalSeconds * 2 + 1 }
+    }
+
+    var retentionHours: Int { configuration.eventRetentionHours }
+}

@@ -1,0 +1,121 @@
+import Logging
+import MessagingCore
+
+/// Typing indicators across daemons. A client's typing frame is checked against the room's
+/// members here and published with `pg_notify('chat_typing', ...)` (a small payload, never stored);
+/// every daemon, this one included, relays what it hears to its own clients in the room and
+/// expires an indicator that was not refreshed within the timeout. Owned by the listener thread.
+final class TypingRelay {
+    static let channel = "chat_typing"
+
+    private struct Key: Hashable {
+        let room: Int64
+        let user: Int64
+    }
+
+    /// Indicators heard (from any daemon) that are on: when they lapse, and who.
+    private var active: [Key: (expiresAt: UInt64, username: String)] = [:]
+    /// Rooms each local session said it was typing in, to turn them off when it disconnects.
+    private var typingBySession: [ObjectIdentifier: [Int64: UInt64]] = [:]
+    private var usernames: [Int64: String] = [:]
+    private let timeout: UInt64
+    private let logger: Logger
+
+    init(timeoutSeconds: Double, logger: Logger) {
+        self.timeout = UInt64(timeoutSeconds * 1_000_000_000)
+        self.logger = logger
+    }
+
+    /// A local client's typing frame. Non-participants get an error frame.
+    func request(session: WebSocketSession, room roomId: Int64, isTyping: Bool, connection: PostgresConnection,
+                 cache: RecipientCache, outbox: inout Outbox) throws {
+        let userId = session.userId
+        guard let room = try cache.room(roomId, connection: connection), room.members[userId] != nil else {
+            outbox.add(Frames.error(code: "not_a_participant", message: "You are not a participant of this conversation.",
+                                    requestType: "typing", conversationId: roomId), to: session)
+            return
+        }
+        let now = Clock.nanoseconds()
+        if isTyping {
+            typingBySession[ObjectIdentifier(session), default: [:]][roomId] = now
+        } else {
+            typingBySession[ObjectIdentifier(session)]?.removeValue(forKey: roomId)
+        }
+        try publish(room: roomId, userId: userId, username: try username(userId, connection: connection), isTyping: isTyping, connection: connection)
+    }
+
+    /// A session closed: indicators it left on are turned off for everyone.
+    func sessionClosed(_ session: WebSocketSession, connection: PostgresConnection?) {
+        guard let rooms = typingBySession.removeValue(forKey: ObjectIdentifier(session)), let connection else { return }
+        let now = Clock.nanoseconds()
+        for (room, at) in rooms where now &- at < timeout {
+            let userId = session.userId
+            try? publish(room: room, userId: userId, username: (try? username(userId, connection: connection)) ?? "", isTyping: false, connection: connection)
+        }
+    }
+
+    private func publish(room: Int64, userId: Int64, username: String, isTyping: Bool, connection: PostgresConnection) throws {
+        let payload: JSON = ["c": .int(room), "u": .int(userId), "n": .string(username), "t": .bool(isTyping)]
+        try connection.query("SELECT pg_notify('\(TypingRelay.channel)', $1)", [payload.serialized])
+    }
+
+    /// A `chat_typing` notification from any daemon: relayed to this daemon's clients in the room.
+    func received(_ payload: String, registry: SessionRegistry, connection: PostgresConnection, cache: RecipientCache,
+                  outbox: inout Outbox) throws {
+        guard let parsed = try? JSON.parse(payload), let roomId = parsed["c"]?.intValue, let userId = parsed["u"]?.intValue,
+              let isTyping = parsed["t"]?.boolValue
+        else { return }
+        let username = parsed["n"]?.stringValue ?? ""
+        let key = Key(room: roomId, user: userId)
+        if isTyping {
+            let refresh = active[key] != nil
+            active[key] = (Clock.nanoseconds() + timeout, username)
+            if refresh { return }  // receivers already show it; only the expiry moves
+        } else {
+            guard active.removeValue(forKey: key) != nil else { return }
+        }
+        guard let room = try cache.room(roomId, connection: connection) else { return }
+        fanOut(room: room, roomId: roomId, userId: userId, username: username, isTyping: isTyping, registry: registry, outbox: &outbox)
+    }
+
+    /// Indicators not refreshed in time are turned off for this daemon's clients.
+    func expire(now: UInt64, registry: SessionRegistry, cache: RecipientCache, outbox: inout Outbox) {
+        let lapsed = active.filter { $0.value.expiresAt <= now }
+        for (key, value) in lapsed {
+            active.removeValue(forKey: key)
+            guard let room = cache.cached(key.room) else { continue }
+            fanOut(room: room, roomId: key.room, userId: key.user, username: value.username, isTyping: false, registry: registry, outbox: &outbox)
+        }
+    }
+
+    var nextExpiry: UInt64? {
+        active.values.map(\.expiresAt).min()
+    }
+
+    private func fanOut(room: RecipientCache.Room, roomId: Int64, userId: Int64, username: String, isTyping: Bool,
+                        registry: SessionRegistry, outbox: inout Outbox) {
+        var frame: ByteBufferBox?
+        for member in room.members.keys where member != userId {
+            guard let sessions = registry.sessions(of: member) else { continue }
+            if frame == nil { frame = ByteBufferBox(Frames.typing(conversationId: roomId, userId: userId, username: username, isTyping: isTyping)) }
+            for entry in sessions { outbox.add(frame!.buffer, to: entry.session) }
+        }
+    }
+
+    private func username(_ userId: Int64, connection: PostgresConnection) throws -> String {
+        if let known = usernames[userId] { return known }
+        let result = try connection.query("SELECT username FROM users WHERE id = $1", [userId])
+        let name = result.rowCount == 1 ? (result.string(0, 0) ?? "") : ""
+        if usernames.count > 50_000 { usernames.removeAll(keepingCapacity: true) }
+        usernames[userId] = name
+        return name
+    }
+}
+
+import NIOCore
+
+/// A lazily built frame shared by several recipients.
+struct ByteBufferBox {
+    let buffer: ByteBuffer
+    init(_ buffer: ByteBuffer) { self.buffer = buffer }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import MessagingCore
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// What one connection's upgrade request was decided to be. Created per connection by the
+/// channel initializer, read and written only on the channel's event loop.
+final class UpgradeDecision: @unchecked Sendable {
+    enum Refusal {
+        case unauthorized
+        case badRequest(String)
+        case notFound
+    }
+
+    var mode: WebSocketSession.Mode?
+    var refusal: Refusal?
+}
+
+/// The request target split into path and decoded query items.
+struct RequestTarget {
+    let path: String
+    let query: [String: String]
+
+    init(_ uri: String) {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        path = String(parts.first ?? "")
+        var query: [String: String] = [:]
+        if parts.count > 1 {
+            for item in parts[1].split(separator: "&") {
+                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let key = String(pair[0]).removingPercentEncoding ?? String(pair[0])
+                let value = pair.count > 1 ? (String(pair[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+                if query[key] == nil { query[key] = value }
+            }
+        }
+        self.query = query
+    }
+}
+
+/// Routes: `/ws/notifications` (JWT from `Authorization: Bearer` or `?token=`, optional
+/// `?since=<cursor>`) and, only with `test_routes = true`, `/ws/echo`. A refused upgrade falls
+/// through to `RefusalResponder`, which answers with a plain HTTP status (401 before any upgrade).
+enum UpgradeRouting {
+    static let notificationsPath = "/ws/notifications"
+    static let echoPath = "/ws/echo"
+
+    static func decide(head: HTTPRequestHead, channel: Channel, decision: UpgradeDecision, settings: PushSettings,
+                       tokens: TokenService) -> EventLoopFuture<HTTPHeaders?> {
+        let target = RequestTarget(head.uri)
+        switch target.path {
+        case notificationsPath:
+            var since: Int64?
+            if let text = target.query["since"] {
+                guard let value = Int64(text), value >= 0 else {
+                    decision.refusal = .badRequest("since must be a non-negative integer cursor.")
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                since = value
+            }
+            guard let token = bearerToken(head.headers) ?? target.query["token"], !token.isEmpty else {
+                decision.refusal = .unauthorized
+                return channel.eventLoop.makeSucceededFuture(nil)
+            }
+            let promise = channel.eventLoop.makePromise(of: AuthenticatedToken?.self)
+            promise.completeWithTask { await tokens.verify(token) }
+            return promise.futureResult.map { verified -> HTTPHeaders? in
+                guard let verified else {
+                    decision.refusal = .unauthorized
+                    return nil
+                }
+                decision.mode = .push(userId: verified.userId, since: since)
+                return HTTPHeaders()
+            }
+        case echoPath where settings.configuration.testRoutes:
+            decision.mode = .echo
+            return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+        default:
+            decision.refusal = .notFound
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+    }
+
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        guard let value = headers.first(name: "authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " else {
+            return nil
+        }
+        return value.dropFirst(7).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// One WebSocket upgrader per route, chosen by path: the echo route accepts Autobahn's large
+/// frames, the push stream keeps the 16 KiB limit. Frame handling is the same code for both.
+final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendable {
+    let supportedProtocol = "websocket"
+    let requiredUpgradeHeaders: [String] = []
+    private let push: NIOWebSocketServerUpgrader
+    private let echo: NIOWebSocketServerUpgrader
+
+    init(push: NIOWebSocketServerUpgrader, echo: NIOWebSocketServerUpgrader) {
+        self.push = push
+        self.echo = echo
+    }
+
+    private func upgrader(for head: HTTPRequestHead) -> NIOWebSocketServerUpgrader {
+        RequestTarget(head.uri).path == UpgradeRouting.echoPath ? echo : push
+    }
+
+    func buildUpgradeResponse(channel: Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+        upgrader(for: upgradeRequest).buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+    }
+
+    func upgrade(context: ChannelHandlerContext, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Void> {
+        upgrader(for: upgradeRequest).upgrade(context: context, upgradeRequest: upgradeRequest)
+    }
+}
+
+/// Answers every request that was not upgraded: 401 for a missing or bad token, 400 for a bad
+/// cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health`, 404 otherwise. JSON
+/// bodies in the REST API's error shape; the connection closes after the response.
+final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let decision: UpgradeDecision
+    private var head: HTTPRequestHead?
+
+    init(decision: UpgradeDecision) {
+        self.decision = decision
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            respond(context: context, head: head)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A refused upgrade is reported as an error before the request arrives here: not fatal.
+        if error is NIOWebSocketUpgradeError { return }
+        context.close(promise: nil)
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let status: HTTPResponseStatus
+        let body: String
+        switch decision.refusal {
+        case .unauthorized:
+            status = .unauthorized
+            body = #"{"error":{"code":"unauthorized","message":"A valid access token is required."}}"#
+        case let .badRequest(message):
+            status = .badRequest
+            body = JSON.object([("error", .object([("code", "bad_request"), ("message", .string(message))]))]).serialized
+        case .notFound:
+            status = .notFound
+            body = #"{"error":{"code":"not_found","message":"No such endpoint."}}"#
+        case nil:
+            let path = RequestTarget(head.uri).path
+            if path == "/ws/health" {
+                status = .ok
+                body = #"{"status":"ok"}"#
+            } else if path == UpgradeRouting.notificationsPath || path == UpgradeRouting.echoPath {
+                status = .upgradeRequired
+                body = #"{"error":{"code":"upgrade_required","message":"This endpoint speaks WebSocket."}}"#
+            } else {
+                status = .notFound
+                body = #"{"error":{"code":"not_found","message":"No such endpoint."}}"#
+            }
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Connection", value: "close")
+        if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer") }
+        if status == .upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+}

@@ -1,0 +1,90 @@
+"""Resuming with ?since=<cursor>: exactly the missed events, in order, before live ones."""
+import threading
+import time
+
+from conftest import direct, send
+from test_push_support import PushClient, clients, psql  # noqa: F401
+
+
+def test_reconnect_with_cursor_gets_exactly_the_missed_events(alice, bob, clients):
+    conv = direct(alice, bob)
+    b = clients(bob)
+    first = [send(alice, conv, f"before {i}")["id"] for i in range(5)]
+    assert [m["id"] for m in b.wait_messages(5, conv)] == first
+    cursor = b.last_cursor
+    b.close()
+    missed = [send(alice, conv, f"missed {i}")["id"] for i in range(20)]
+    r = bob.post(f"/api/messages/{conv}/read", {})
+    assert r.status_code == 200
+    b2 = clients(bob, since=cursor)
+    assert b2.connected["cursor"] == cursor
+    got = b2.wait_messages(20, conv)
+    assert [m["id"] for m in got] == missed
+    b2.wait_for(lambda f: f["type"] == "message_read")
+    live = send(alice, conv, "live")["id"]
+    got = b2.wait_messages(21, conv)
+    assert [m["id"] for m in got] == missed + [live]
+    cursors = [f["cursor"] for f in b2.events()]
+    assert len(cursors) == len(set(cursors))
+    assert all(c > cursor for c in cursors)
+
+
+def test_resume_while_messages_keep_coming_has_no_gap_and_no_duplicate(alice, bob, clients):
+    conv = direct(alice, bob)
+    b = clients(bob)
+    sent = []
+    stop = threading.Event()
+
+    def sender():
+        i = 0
+        while not stop.is_set() and i < 300:
+            sent.append(send(alice, conv, f"m{i}")["id"])
+            i += 1
+            time.sleep(0.003)
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    try:
+        seen = []
+        for round_ in range(5):
+            time.sleep(0.15)
+            b.drain(0.05)
+            seen.extend(m["id"] for m in b.messages(conv))
+            cursor = b.last_cursor
+            b.close()
+            time.sleep(0.1)  # messages keep arriving while disconnected
+            b = clients(bob, since=cursor)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    b.wait_messages(len(sent) - len(seen), conv, timeout=10)
+    seen.extend(m["id"] for m in b.messages(conv))
+    assert seen == sent, f"gap or duplicate: {len(seen)} seen, {len(sent)} sent"
+
+
+def test_unknown_or_expired_cursor_gets_resync_required(alice, bob, clients):
+    conv = direct(alice, bob)
+    send(alice, conv, "x")
+    c = clients(bob, since=10**15)
+    frame = c.wait_for(lambda f: f["type"] == "resync_required")
+    assert isinstance(frame["cursor"], int)
+    # an event older than the retention window (event_retention_hours) no longer resumes
+    b = clients(bob)
+    old = send(alice, conv, "old")
+    cursor = b.wait_for(lambda f: f["type"] == "new_message" and f["message"]["id"] == old["id"])["cursor"]
+    psql(f"UPDATE chat_events SET created_at = now() - interval '400 days' WHERE id = {cursor}")
+    c2 = clients(bob, since=cursor)
+    c2.wait_for(lambda f: f["type"] == "resync_required")
+    # and after a resync the stream is live again
+    live = send(alice, conv, "after resync")
+    c2.wait_for(lambda f: f["type"] == "new_message" and f["message"]["id"] == live["id"])
+
+
+def test_cursor_from_connected_frame_resumes(alice, bob, clients):
+    conv = direct(alice, bob)
+    b = clients(bob)
+    cursor = b.connected["cursor"]
+    b.close()
+    sent = [send(alice, conv, f"while away {i}")["id"] for i in range(3)]
+    b2 = clients(bob, since=cursor)
+    assert [m["id"] for m in b2.wait_messages(3, conv)] == sent
