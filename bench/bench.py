@@ -104,7 +104,7 @@ class CPUMeter:
 def run_wrk(script, connections, duration, env, path):
     started = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script, path],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script, path],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=duration + 60)
     ended = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((l for l in result.stderr.splitlines() if l.startswith("RESULT")), None)
@@ -165,11 +165,28 @@ def workload_w5(stack, args, results):
     room = stack.psql(command=f"SELECT room_id FROM chat_open_direct({me}, {other})")
     token = stack.token(me)
     for name, path in (("W5-list", "/api/messages/conversations?limit=50"), ("W5-history", f"/api/messages/{room}?limit=50")):
-        log(f"{name}: GET {path}, 4 connections, {args.w5_duration} s")
-        r = run_wrk(os.path.join(ROOT, "bench/get.lua"), 4, args.w5_duration, {"BENCH_PATH": path, "BENCH_TOKEN": token}, stack.http)
+        log(f"{name}: GET {path}, {args.w5_connections} connection(s), {args.w5_duration} s")
+        r = run_wrk(os.path.join(ROOT, "bench/get.lua"), args.w5_connections, args.w5_duration, {"BENCH_PATH": path, "BENCH_TOKEN": token}, stack.http)
         results[name] = {"p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "requests_per_s": r["requests"] / (r["duration_us"] / 1e6),
                          "errors": r["errors_status"]}
         log(f"{name}: p50 {r['p50_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms")
+
+
+def workload_search(stack, args, results):
+    """Search latency for a user in conversations totalling W5's million messages (issue 5)."""
+    me = stack.psql(command="SELECT id FROM users WHERE username = 'w5_0'")
+    if not me:
+        workload_w5(stack, args, results)
+        me = stack.psql(command="SELECT id FROM users WHERE username = 'w5_0'")
+    token = stack.token(me)
+    for name, query in (("W6-search rare term", "number%20123457"), ("W6-search common term", "milonga"),
+                        ("W6-search prefix", "milon"), ("W6-search no match", "zzzz")):
+        path = f"/api/messages/search?q={query}"
+        log(f"{name}: GET {path}, 1 connection, {args.w5_duration} s")
+        r = run_wrk(os.path.join(ROOT, "bench/get.lua"), 1, args.w5_duration, {"BENCH_PATH": path, "BENCH_TOKEN": token}, stack.http)
+        results.setdefault("extra_rows", []).append(
+            (f"{name} p50 / p99", f"{r['p50_us'] / 1000:.1f} / {r['p99_us'] / 1000:.1f} ms ({r['errors_status']} errors)"))
+        log(f"{name}: p50 {r['p50_us'] / 1000:.1f} ms, p99 {r['p99_us'] / 1000:.1f} ms")
 
 
 def machine():
@@ -214,7 +231,8 @@ def main():
     parser.add_argument("--w5-conversations", type=int, default=500)
     parser.add_argument("--w5-messages", type=int, default=1_000_000)
     parser.add_argument("--w5-duration", type=int, default=10)
-    parser.add_argument("--only", default="W1,W5")
+    parser.add_argument("--w5-connections", type=int, default=1, help="concurrent readers (1: latency without queueing)")
+    parser.add_argument("--only", default="W1,W5,W6")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
@@ -224,6 +242,8 @@ def main():
         workload_w1(stack, args, results)
     if "W5" in wanted:
         workload_w5(stack, args, results)
+    if "W6" in wanted:
+        workload_search(stack, args, results)
     rendered = table(results)
     print(rendered)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

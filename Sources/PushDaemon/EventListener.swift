@@ -83,7 +83,7 @@ final class EventListener: @unchecked Sendable {
 
     private func run() {
         decider = makeDecider()
-        nextPurgeAt = Clock.nanoseconds() + 30 * 1_000_000_000
+        nextPurgeAt = Clock.nanoseconds() + UInt64(min(30, settings.purgeIntervalSeconds)) * 1_000_000_000
         while !shouldStop {
             if connection == nil && Clock.nanoseconds() >= nextReconnectAt { connect() }
             waitForWork()
@@ -342,7 +342,20 @@ final class EventListener: @unchecked Sendable {
             }
             return
         }
-        let unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
+        let unread: [Int64: NotificationInputs.Unread]
+        do {
+            unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
+        } catch let error as PostgresError where !error.isConnectionFailure {
+            // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
+            logger.error("cannot read unread counts; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+            let frame = Frames.close(prefix, h2ac: nil)
+            for user in local {
+                for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
+                    outbox.add(frame, to: entry.session)
+                }
+            }
+            return
+        }
         let parts = NotificationInputs.eventPart(event, room: room)
         for user in local {
             var byFocus: [Int64?: ByteBuffer] = [:]

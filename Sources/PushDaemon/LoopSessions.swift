@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// The sessions of one event loop and the loop's one repeating sweep over them: pings, idle and
@@ -26,7 +27,8 @@ final class LoopSessions: @unchecked Sendable {
     func startSweeping(every interval: TimeAmount) {
         sweepTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
             let now = Clock.nanoseconds()
-            for session in Array(sessions.values) { session.sweep(now: now) }
+            let wallClock = Date().timeIntervalSince1970
+            for session in Array(sessions.values) { session.sweep(now: now, wallClock: wallClock) }
         }
     }
 

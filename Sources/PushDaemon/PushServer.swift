@@ -65,7 +65,8 @@ final class PushServer {
             channel.eventLoop.makeCompletedFuture {
                 guard let mode = decision.mode else { throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget }
                 let session = WebSocketSession(mode: mode, eventLoop: channel.eventLoop, policy: policy, commands: commands,
-                                               loopSessions: loops.forLoop(channel.eventLoop), logger: logger)
+                                               loopSessions: loops.forLoop(channel.eventLoop), logger: logger,
+                                               tokenExpiresAt: decision.tokenExpiresAt)
                 try channel.pipeline.syncOperations.addHandler(session)
             }
         }

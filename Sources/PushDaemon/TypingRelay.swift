@@ -15,6 +15,8 @@ final class TypingRelay {
 
     /// Indicators heard (from any daemon) that are on: when they lapse, and who.
     private var active: [Key: (expiresAt: UInt64, username: String)] = [:]
+    /// The earliest expiry in `active` (nil when empty), so the loop's checks stay O(1).
+    private(set) var nextExpiry: UInt64?
     /// Rooms each local session said it was typing in, to turn them off when it disconnects.
     private var typingBySession: [ObjectIdentifier: [Int64: UInt64]] = [:]
     private var usernames: [Int64: String] = [:]
@@ -69,7 +71,9 @@ final class TypingRelay {
         let key = Key(room: roomId, user: userId)
         if isTyping {
             let refresh = active[key] != nil
-            active[key] = (Clock.nanoseconds() + timeout, username)
+            let expiresAt = Clock.nanoseconds() + timeout
+            active[key] = (expiresAt, username)
+            nextExpiry = min(nextExpiry ?? expiresAt, expiresAt)
             if refresh { return }  // receivers already show it; only the expiry moves
         } else {
             guard active.removeValue(forKey: key) != nil else { return }
@@ -80,16 +84,14 @@ final class TypingRelay {
 
     /// Indicators not refreshed in time are turned off for this daemon's clients.
     func expire(now: UInt64, registry: SessionRegistry, cache: RecipientCache, outbox: inout Outbox) {
+        guard let next = nextExpiry, next <= now else { return }
         let lapsed = active.filter { $0.value.expiresAt <= now }
         for (key, value) in lapsed {
             active.removeValue(forKey: key)
             guard let room = cache.cached(key.room) else { continue }
             fanOut(room: room, roomId: key.room, userId: key.user, username: value.username, isTyping: false, registry: registry, outbox: &outbox)
         }
-    }
-
-    var nextExpiry: UInt64? {
-        active.values.map(\.expiresAt).min()
+        nextExpiry = active.values.map(\.expiresAt).min()
     }
 
     private func fanOut(room: RecipientCache.Room, roomId: Int64, userId: Int64, username: String, isTyping: Bool,

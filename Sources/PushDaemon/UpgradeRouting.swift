@@ -15,6 +15,8 @@ final class UpgradeDecision: @unchecked Sendable {
 
     var mode: WebSocketSession.Mode?
     var refusal: Refusal?
+    /// When the access token expires (seconds since 1970); the stream is closed with 4001 then.
+    var tokenExpiresAt: Double = .infinity
 }
 
 /// The request target split into path and decoded query items.
@@ -70,6 +72,7 @@ enum UpgradeRouting {
                     return nil
                 }
                 decision.mode = .push(userId: verified.userId, since: since)
+                decision.tokenExpiresAt = verified.expiresAt.timeIntervalSince1970
                 return HTTPHeaders()
             }
         case echoPath where settings.configuration.testRoutes:

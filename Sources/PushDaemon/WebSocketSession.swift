@@ -44,7 +44,12 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         return 0
     }
 
-    init(mode: Mode, eventLoop: EventLoop, policy: SessionPolicy, commands: CommandQueue, loopSessions: LoopSessions, logger: Logger) {
+    /// Seconds since 1970 when the access token expires: the stream ends then (close code 4001).
+    private let tokenExpiresAt: Double
+
+    init(mode: Mode, eventLoop: EventLoop, policy: SessionPolicy, commands: CommandQueue, loopSessions: LoopSessions, logger: Logger,
+         tokenExpiresAt: Double = .infinity) {
+        self.tokenExpiresAt = tokenExpiresAt
         self.id = SessionIds.next()
         self.mode = mode
         self.eventLoop = eventLoop
@@ -255,8 +260,13 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Called by `LoopSessions` every few seconds: pings, dead peers, slow readers, close deadlines.
-    func sweep(now: UInt64) {
+    func sweep(now: UInt64, wallClock: Double) {
         guard let context else { return }
+        if wallClock >= tokenExpiresAt && !closeSent {
+            logger.info("access token expired; closing", metadata: ["session.id": "\(id)", "user.id": "\(userId)"])
+            close(code: .unknown(4001), reason: "token expired")
+            return
+        }
         if let deadline = closeDeadline, now >= deadline {
             context.close(promise: nil)
             return

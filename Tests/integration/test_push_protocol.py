@@ -12,7 +12,7 @@ import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conftest import BASE_URL, WS_URL, direct, make_jwt, send
-from test_push_support import PushClient, clients  # noqa: F401
+from test_push_support import PushClient, clients, extra_daemons  # noqa: F401
 
 
 def status_of_upgrade(**kwargs):
@@ -224,3 +224,18 @@ def test_echo_route_uses_the_same_frame_handling():
         big = os.urandom(100_000)
         ws.send(big)
         assert ws.recv(timeout=5) == big
+
+
+def test_stream_closes_with_4001_when_the_token_expires(alice, extra_daemons):
+    from conftest import make_jwt
+    from websockets.exceptions import ConnectionClosed
+    daemon = extra_daemons("expiry", env={"MESSAGING_PUSH_PING_SECONDS": "1"})
+    token = make_jwt({"sub": str(alice.id), "exp": int(time.time()) + 2})
+    c = PushClient(token=token, url=daemon.url)
+    try:
+        with pytest.raises(ConnectionClosed) as info:
+            for _ in range(100):
+                c.recv(timeout=6)
+        assert info.value.rcvd.code == 4001
+    finally:
+        c.close()

@@ -3,7 +3,7 @@ import threading
 import time
 
 from conftest import direct, send
-from test_push_support import PushClient, clients, psql  # noqa: F401
+from test_push_support import PushClient, clients, extra_daemons, psql  # noqa: F401
 
 
 def test_reconnect_with_cursor_gets_exactly_the_missed_events(alice, bob, clients):
@@ -88,3 +88,18 @@ def test_cursor_from_connected_frame_resumes(alice, bob, clients):
     sent = [send(alice, conv, f"while away {i}")["id"] for i in range(3)]
     b2 = clients(bob, since=cursor)
     assert [m["id"] for m in b2.wait_messages(3, conv)] == sent
+
+
+def test_expired_events_are_purged_periodically(alice, bob, extra_daemons):
+    conv = direct(alice, bob)
+    sent = send(alice, conv, "soon purged")
+    event_id = int(psql(f"SELECT max(id) FROM chat_events WHERE room_id = {conv}"))
+    oldest = int(psql("SELECT min(id) FROM chat_events"))
+    # Age the oldest event and this one past the retention window (event_retention_hours).
+    psql(f"UPDATE chat_events SET created_at = now() - interval '400 days' WHERE id IN ({oldest}, {event_id})")
+    extra_daemons("purge", env={"MESSAGING_PUSH_PURGE_INTERVAL_SECONDS": "1"})
+    deadline = time.time() + 15
+    while time.time() < deadline and psql(f"SELECT count(*) FROM chat_events WHERE id = {oldest}") != "0":
+        time.sleep(0.2)
+    assert psql(f"SELECT count(*) FROM chat_events WHERE id = {oldest}") == "0"
+    assert sent["id"]

