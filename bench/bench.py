@@ -16,6 +16,9 @@ import sys
 import time
 from datetime import datetime, timezone
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle connections)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -149,7 +152,8 @@ def workload_w1(stack, args, results):
         "generator_cpu_s": w1["generator_cpu"], "seconds": seconds,
     }
     log(f"W1: {sent / seconds:.0f} messages/s, p50 {w1['p50_us'] / 1000:.2f} ms, p99 {w1['p99_us'] / 1000:.2f} ms, errors {errors}")
-    for variant, script in (("ceiling", "ceiling_send.sql"), ("ceiling_notify", "ceiling_send_notify.sql")):
+    for variant, script in (("ceiling", "ceiling_send.sql"), ("ceiling_notify", "ceiling_send_notify.sql"),
+                            ("ceiling_notify_inside", "ceiling_send_notify_inside.sql")):
         log(f"W1-{variant}: pgbench, {args.senders} clients, {args.duration} s, bench/{script}")
         tps = run_pgbench(stack, os.path.join(ROOT, "bench", script), args.senders, args.duration, pair_count)
         results[f"W1-{variant}"] = {"tps": tps}
@@ -207,12 +211,14 @@ def table(results):
                      f"({', '.join(f'{k} {v:.1f}s' for k, v in sorted(w1['cpu'].items()))})", ""))
         rows.append(("W1 load generator CPU", f"{w1['generator_cpu_s']:.1f} s over {w1['seconds']:.0f} s", ""))
         rows.append(("W1-ceiling (pgbench, same SQL)", f"{ceiling:.0f} tx/s", ""))
-        rows.append(("W1-ceiling with a NOTIFY per send", f"{results['W1-ceiling_notify']['tps']:.0f} tx/s", ""))
+        rows.append(("W1-ceiling + a NOTIFY after each commit", f"{results['W1-ceiling_notify']['tps']:.0f} tx/s", ""))
+        rows.append(("W1-ceiling + the NOTIFY inside the transaction", f"{results['W1-ceiling_notify_inside']['tps']:.0f} tx/s", ""))
         rows.append(("W1 / ceiling", f"{w1['messages_per_s'] / ceiling:.2f}", "≥ 0.80"))
     for name in ("W5-list", "W5-history"):
         if name in results:
             r = results[name]
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
+    rows += ws_workloads.rows(results)
     for name, value in results.get("extra_rows", []):
         rows.append((name, value, ""))
     width = max(len(r[0]) for r in rows)
@@ -232,14 +238,26 @@ def main():
     parser.add_argument("--w5-messages", type=int, default=1_000_000)
     parser.add_argument("--w5-duration", type=int, default=10)
     parser.add_argument("--w5-connections", type=int, default=1, help="concurrent readers (1: latency without queueing)")
-    parser.add_argument("--only", default="W1,W5,W6")
+    ws_workloads.add_arguments(parser)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6", help="comma-separated workloads: W1,W2,W3,W4,W5,W6")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
-    wanted = set(args.only.split(","))
+    wanted = set(w.strip().upper() for w in args.only.split(","))
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6"}
+    if unknown:
+        parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
         workload_w1(stack, args, results)
+    if wanted & {"W2", "W3", "W4"}:
+        meter = CPUMeter(stack)
+        if "W2" in wanted:
+            ws_workloads.workload_w2(stack, args, results, meter, log)
+        if "W3" in wanted:
+            ws_workloads.workload_w3(stack, args, results, meter, log)
+        if "W4" in wanted:
+            ws_workloads.workload_w4(stack, args, results, meter, log)
     if "W5" in wanted:
         workload_w5(stack, args, results)
     if "W6" in wanted:

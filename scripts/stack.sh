@@ -7,7 +7,7 @@
 #   scripts/stack.sh status   what is running
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
-# BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
+# HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
 # FCGI_THREADS (4), LOG_LEVEL (info), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1.
 set -euo pipefail
@@ -93,7 +93,7 @@ fcgi_threads = ${FCGI_THREADS:-4}
 push_listen = 127.0.0.1:$PUSH_PORT
 metrics_listen = 127.0.0.1:${METRICS_PORT:-9464}
 push_metrics_listen = 127.0.0.1:${PUSH_METRICS_PORT:-9465}
-hooks_dir = $ROOT/lua
+hooks_dir = ${HOOKS_DIR:-$ROOT/lua}
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
 CFG

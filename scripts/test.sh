@@ -18,6 +18,9 @@ export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
 echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT)"
 trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 scripts/stack.sh down >/dev/null 2>&1 || true
+# The H2AC tests edit scripts while the stack runs: they get a copy, never the repo's lua/.
+rm -rf "$STACK_DIR/lua" && mkdir -p "$STACK_DIR" && cp -r lua "$STACK_DIR/lua"
+export HOOKS_DIR=$STACK_DIR/lua
 scripts/stack.sh up >/dev/null
 BIN=$(swift build --show-bin-path)
 export MESSAGING_BASE_URL=http://127.0.0.1:$HTTP_PORT MESSAGING_CONFIG=$STACK_DIR/messaging.conf \

@@ -42,6 +42,7 @@ final class Supervisor {
                 }
             }
             reap()  // a SIGCHLD can coalesce with another; reaping on every tick is cheap
+            topUp()
             metrics?.processes(serving: current.count, draining: retiring.count)
             if let since = stoppingSince {
                 if current.isEmpty && retiring.isEmpty {
@@ -108,12 +109,26 @@ final class Supervisor {
         }
     }
 
+    /// Starts workers until the pool has `fcgi_workers` again (after a failed start, a crash
+    /// loop's pause or a reload that could not start everyone).
+    private func topUp() {
+        guard stoppingSince == nil else { return }
+        for _ in current.count..<max(current.count, configuration.fcgiWorkers) { spawn() }
+    }
+
+    /// New workers first; the old ones drain only once their replacements are running, so a
+    /// reload that cannot start workers (a broken binary) leaves the old pool serving.
     private func reload() {
         logger.notice("reload: replacing workers")
         metrics?.reloaded()
         let old = Array(current.keys)
         current.removeAll()
         for _ in 0..<configuration.fcgiWorkers { spawn() }
+        guard !current.isEmpty else {
+            logger.error("reload: no new worker could start; keeping the running ones")
+            for pid in old { current[pid] = Date() }
+            return
+        }
         for pid in old {
             retiring.insert(pid)
             kill(pid, SIGTERM)

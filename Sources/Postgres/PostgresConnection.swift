@@ -73,17 +73,16 @@ public final class PostgresConnection {
     }
 
     /// Before reusing an idle connection: a server that shut down or restarted has sent a
-    /// termination notice or closed the socket, which shows as readable. Reading it lets libpq
-    /// notice, and the next `ensureConnected` reconnects instead of failing the request.
+    /// termination notice or closed the socket, which shows as readable. An idle connection that
+    /// does not LISTEN never has anything to read otherwise, so it is dropped, and the next
+    /// `ensureConnected` reconnects instead of failing the request on a dead socket.
     public func checkIdleConnection() {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
         var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, 0) > 0 else { return }
-        if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
-            PQfinish(handle)
-            self.handle = nil
-            preparedStatements.removeAll()
-        }
+        PQfinish(handle)
+        self.handle = nil
+        preparedStatements.removeAll()
     }
 
     /// Runs one parameterized statement. The SQL text is prepared on first use.

@@ -31,6 +31,8 @@ final class EventListener: @unchecked Sendable {
     private var connection: PostgresConnection?
     private var position = LogPosition.start
     private var positionKnown = false
+    /// Whether a connection was ever established: later ones count as reconnects.
+    private var everConnected = false
     private let registry = SessionRegistry()
     private let cache = RecipientCache()
     private let typing: TypingRelay
@@ -127,6 +129,7 @@ final class EventListener: @unchecked Sendable {
             try body(connection)
         } catch let error as PostgresError where error.isConnectionFailure || !connection.isConnected {
             logger.warning("lost the database connection; reconnecting", metadata: ["during": "\(what)", "error": "\(error)"])
+            DaemonMetrics.shared.common.postgresError(error)
             self.connection = nil
             nextReconnectAt = Clock.nanoseconds() + 100_000_000
         } catch {
@@ -147,6 +150,11 @@ final class EventListener: @unchecked Sendable {
             // Memberships may have changed while the connection was down.
             cache.invalidateAll()
             try presence.reset(registry: registry, connection: fresh)
+            if positionKnown && everConnected {
+                DaemonMetrics.shared.listenerReconnected()
+                DaemonMetrics.shared.common.postgresReconnects()
+            }
+            everConnected = true
             connection = fresh
             pollRequested = true
             reconnectDelayMilliseconds = 100
@@ -338,6 +346,7 @@ final class EventListener: @unchecked Sendable {
             for user in local {
                 for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
                     outbox.add(frame, to: entry.session)
+                    DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
                 }
             }
             return
@@ -352,6 +361,7 @@ final class EventListener: @unchecked Sendable {
             for user in local {
                 for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
                     outbox.add(frame, to: entry.session)
+                    DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
                 }
             }
             return
@@ -367,11 +377,12 @@ final class EventListener: @unchecked Sendable {
                     let input = NotificationInputs.input(
                         kind: event.kind, message: parts.message, sender: parts.sender, conversation: parts.conversation,
                         recipient: user, focus: entry.focusedConversationId, unread: unread[user],
-                        muted: room?.members[user] ?? false)
+                        muted: unread[user]?.muted ?? room?.members[user] ?? false)
                     frame = Frames.close(prefix, h2ac: decider.decision(forEvent: event.kind, input: input))
                     byFocus[entry.focusedConversationId] = frame
                 }
                 outbox.add(frame, to: entry.session)
+                DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
             }
         }
     }

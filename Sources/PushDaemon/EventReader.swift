@@ -1,3 +1,4 @@
+import Foundation
 import MessagingCore
 
 /// A place in the event log, in commit-safe order: (transaction id, event id).
@@ -23,6 +24,8 @@ struct LoggedEvent: Sendable {
     /// The payload as JSON text, exactly as stored.
     let payload: String
     let extraRecipients: [Int64]
+    /// When the writing transaction began: the delivery-lag metric measures from here.
+    let createdAt: Date?
 
     var position: LogPosition { LogPosition(txid: txid, id: id) }
 }
@@ -36,7 +39,7 @@ struct EventReader {
 
     // Text renderings get their own names: an output column called `txid` would make
     // `ORDER BY txid` sort the text, not the xid8.
-    private static let columns = "e.id, e.txid::text AS txid_text, e.room_id, e.kind, e.payload::text AS payload_text, e.extra_recipients::text AS extra_text"
+    private static let columns = "e.id, e.txid::text AS txid_text, e.room_id, e.kind, e.payload::text AS payload_text, e.extra_recipients::text AS extra_text, extract(epoch FROM e.created_at)::float8 AS created_epoch"
 
     /// Where a daemon starts: after the newest final event (history is for resuming clients).
     func currentPosition() throws -> LogPosition {
@@ -120,7 +123,8 @@ struct EventReader {
                 roomId: result.int(row, 2) ?? 0,
                 kind: result.string(row, 3) ?? "",
                 payload: result.string(row, 4) ?? "null",
-                extraRecipients: parseBigintArray(result.string(row, 5))))
+                extraRecipients: parseBigintArray(result.string(row, 5)),
+                createdAt: result.string(row, 6).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }))
         }
         return events
     }

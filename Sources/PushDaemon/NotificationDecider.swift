@@ -22,16 +22,20 @@ extension HookEngine: NotificationDecider {
 struct NotificationInputs {
     static let hookedKinds: Set<String> = ["new_message", "reaction_added", "reaction_removed", "message_read"]
 
+    /// Read fresh for every event, with the mute flag: a mute changes nothing others must
+    /// see, so it writes no event and the recipient cache would not learn of it.
     struct Unread {
         var total: Int64
         var inConversation: Int64
+        var muted: Bool
     }
 
     static func unreadCounts(users: [Int64], roomId: Int64, connection: PostgresConnection) throws -> [Int64: Unread] {
         guard !users.isEmpty else { return [:] }
         let result = try connection.query("""
             SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)), 0)::bigint,
-                   coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint
+                   coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
+                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false)
             FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
             WHERE m.user_id = ANY ($1::bigint[])
             GROUP BY m.user_id
@@ -39,7 +43,7 @@ struct NotificationInputs {
         var counts: [Int64: Unread] = [:]
         for row in 0..<result.rowCount {
             guard let user = result.int(row, 0) else { continue }
-            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0)
+            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false)
         }
         return counts
     }

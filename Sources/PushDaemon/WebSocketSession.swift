@@ -67,6 +67,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         loopSessions.add(self)
         if case let .push(userId, since) = mode {
+            DaemonMetrics.shared.clientConnected()
             registered = commands.submit(.register(self, userId: userId, since: since))
             if !registered {
                 logger.warning("command queue full; refusing connection", metadata: ["session.id": "\(id)", "user.id": "\(userId)"])
@@ -88,6 +89,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         guard context != nil else { return }
         context = nil
         loopSessions.remove(self)
+        if case .push = mode { DaemonMetrics.shared.clientDisconnected() }
         if registered {
             registered = false
             commands.submitAlways(.unregister(self))

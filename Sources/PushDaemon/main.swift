@@ -33,6 +33,14 @@ do {
 LogSetup.bootstrap(level: settings.configuration.logLevel, process: "push-daemon")
 let logger = Logger(label: "push-daemon")
 
+do {
+    try DaemonMetrics.shared.serve(configuration: settings.configuration, logger: Logger(label: "push-daemon.metrics"))
+} catch {
+    logger.critical("cannot serve metrics", metadata: ["error": "\(error)"])
+    exit(1)
+}
+HookFailures.observe { DaemonMetrics.shared.common.hookFailures(kind: $0.rawValue) }
+
 let tokens = TokenService.make(secret: settings.configuration.jwtSecret)
 let commands = CommandQueue(capacity: settings.commandQueueCapacity)
 let hooksDirectory = settings.configuration.hooksDirectory

@@ -75,9 +75,22 @@ def pool():
     return POOL
 
 
+def settled_scrape(pool):
+    """A scrape after the previous tests' requests have all been reported: workers send their
+    counts about once a second, so a request finished just before may still be on its way."""
+    before = scrape(pool)
+    for _ in range(5):
+        time.sleep(1.2)
+        now = scrape(pool)
+        if now == before:
+            return now
+        before = now
+    return before
+
+
 def test_request_counter_and_histogram_move_by_exactly_the_requests_sent(pool, alice, bob):
     conversation = direct(alice, bob)
-    before = scrape(pool)
+    before = settled_scrape(pool)
     sends = 7
     for i in range(sends):
         send(alice if i % 2 else bob, conversation, f"metrics {i}")

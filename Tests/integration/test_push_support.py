@@ -136,8 +136,10 @@ class ExtraDaemon:
         self.config = os.path.join(STACK_DIR, f"push-{name}.conf")
         self.log = os.path.join(STACK_DIR, "log", f"push-{name}-{self.port}.log")
         open(self.log, "w").close()
-        lines = [l for l in open(CONFIG) if not l.startswith("push_listen")]
+        lines = [l for l in open(CONFIG) if not l.startswith(("push_listen", "push_metrics_listen"))]
         lines.append(f"push_listen = 127.0.0.1:{self.port}\n")
+        # The stack's daemon serves metrics on the configured port; extra daemons serve none.
+        lines.append("push_metrics_listen = off\n")
         with open(self.config, "w") as f:
             f.writelines(lines)
         self.env = dict(os.environ, MESSAGING_PUSH_DAEMON_ID=f"test-{name}-{self.port}", **(env or {}))

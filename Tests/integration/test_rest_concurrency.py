@@ -83,28 +83,31 @@ def test_concurrent_sends_are_all_stored_in_order(alice, bob):
 
 def test_concurrent_retries_with_the_same_client_message_id_store_one_message(alice, bob):
     """A client retrying while its first attempt is still in flight: one 201, the rest 200 with
-    the same message, never a 500 or a duplicate. (BUG today: the losers hit the unique index
-    chat_messages_client_id and get 500 internal_error.)"""
+    the same message, never a 500 or a duplicate. Several rounds (fresh key each) so that a race
+    shows up reliably. (BUG: the losers hit the unique index chat_messages_client_id and get 500
+    internal_error, because chat_send_message looks the key up before taking any lock.)"""
     cid = direct(alice, bob)
-    key = client_id()
-    results = run_together(THREADS, lambda i: post(alice, f"/api/messages/{cid}", {"content": "once", "clientMessageId": key}))
-    statuses = Counter(r.status_code for r in results)
-    assert statuses == Counter({201: 1, 200: THREADS - 1}), [(r.status_code, r.text[:100]) for r in results]
-    assert len({r.json()["message"]["id"] for r in results}) == 1
-    assert len(history_of(bob, cid)) == 1
+    for _ in range(6):
+        key = client_id()
+        results = run_together(THREADS, lambda i: post(alice, f"/api/messages/{cid}", {"content": "once", "clientMessageId": key}))
+        statuses = Counter(r.status_code for r in results)
+        assert statuses == Counter({201: 1, 200: THREADS - 1}), [(r.status_code, r.text[:100]) for r in results]
+        assert len({r.json()["message"]["id"] for r in results}) == 1
+    assert len(history_of(bob, cid)) == 6
 
 
 def test_concurrent_same_client_message_id_in_two_conversations(alice, bob, carol):
     """The same key raced into two conversations: one wins, the other gets 409, never 500."""
     ab, ac = direct(alice, bob), direct(alice, carol)
-    key = client_id()
     rooms = [ab, ac] * (THREADS // 2)
-    results = run_together(THREADS, lambda i: post(alice, f"/api/messages/{rooms[i]}", {"content": "x", "clientMessageId": key}))
-    statuses = Counter(r.status_code for r in results)
-    assert set(statuses) <= {200, 201, 409}, [(r.status_code, r.text[:100]) for r in results]
-    assert statuses[201] == 1
+    for _ in range(4):
+        key = client_id()
+        results = run_together(THREADS, lambda i: post(alice, f"/api/messages/{rooms[i]}", {"content": "x", "clientMessageId": key}))
+        statuses = Counter(r.status_code for r in results)
+        assert set(statuses) <= {200, 201, 409}, [(r.status_code, r.text[:100]) for r in results]
+        assert statuses[201] == 1
     stored = history_of(alice, ab) + history_of(alice, ac)
-    assert len(stored) == 1
+    assert len(stored) == 4
 
 
 def test_concurrent_identical_reactions_count_once(alice, bob):

@@ -1,0 +1,586 @@
+"""W2, W3 and W4 of the benchmark (issue 6): push delivery latency, fan-out and idle connections.
+
+Imported by bench.py. Receivers are asyncio + `websockets` (asyncio API) clients in child processes
+(multiprocessing, fork); the sender is the parent, one keep-alive HTTP connection through nginx that
+sends on a fixed schedule and records when each send request starts. Receivers timestamp each frame
+on arrival with CLOCK_MONOTONIC (system-wide, so comparable across processes) and keep the raw
+frame; frames are matched to sends by the message id of the 201 response after the run.
+
+Everything is bounded: connection counts, message counts, a connect-rate limit with a time cap,
+a collection deadline. Loopback only.
+"""
+import asyncio
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import resource
+import time
+
+MONO = time.CLOCK_MONOTONIC
+FRAME_ID = re.compile(rb'"message"\s*:\s*\{\s*"id"\s*:\s*(\d+)')
+
+
+def now_ns():
+    return time.clock_gettime_ns(MONO)
+
+
+def rusage_seconds(who=resource.RUSAGE_SELF):
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens and data
+
+
+def _b64(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class Signer:
+    """HS256 access tokens signed with the stack's jwt_secret (claims as the daemon expects)."""
+
+    def __init__(self, config_path):
+        settings = dict(l.split(" = ", 1) for l in open(config_path).read().splitlines() if " = " in l)
+        self.secret = settings["jwt_secret"].strip().encode()
+
+    def token(self, user_id, ttl=3600):
+        head = _b64(b'{"alg":"HS256","typ":"JWT"}')
+        body = _b64(json.dumps({"sub": str(user_id), "exp": int(time.time()) + ttl}, separators=(",", ":")).encode())
+        sig = _b64(hmac.new(self.secret, f"{head}.{body}".encode(), hashlib.sha256).digest())
+        return f"{head}.{body}.{sig}"
+
+
+def ensure_users(stack, prefix, count):
+    """Users <prefix>1..<prefix>count (created with SQL when missing); their ids in order."""
+    stack.psql(command=f"INSERT INTO users (username, display_name) SELECT '{prefix}' || g, 'WS bench ' || g "
+                       f"FROM generate_series(1, {count}) g ON CONFLICT DO NOTHING")
+    rows = stack.psql(command=f"SELECT id FROM users WHERE username IN (SELECT '{prefix}' || g FROM generate_series(1, {count}) g) "
+                              f"ORDER BY substr(username, {len(prefix) + 1})::int")
+    ids = [int(x) for x in rows.split()]
+    if len(ids) != count:
+        raise RuntimeError(f"expected {count} users {prefix}*, found {len(ids)}")
+    return ids
+
+
+def create_group(stack, members, name):
+    """A new group (creator = members[0]); a fresh one per run, so no other traffic goes to it."""
+    ids = ",".join(str(m) for m in members[1:])
+    return int(stack.psql(command=f"SELECT chat_create_group({members[0]}, '{name}', NULL, ARRAY[{ids}]::bigint[])"))
+
+
+def daemon_rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def daemon_fd_room(pid):
+    """(open descriptors, soft RLIMIT_NOFILE) of the daemon."""
+    open_fds = len(os.listdir(f"/proc/{pid}/fd"))
+    limit = None
+    for line in open(f"/proc/{pid}/limits"):
+        if line.startswith("Max open files"):
+            limit = int(line.split()[3])
+    return open_fds, limit
+
+
+# ---------------------------------------------------------------------------------------------
+# Receiver processes
+
+
+def _stamped_connection_class():
+    """A websockets client connection that timestamps each complete incoming message when its
+    bytes are read from the socket (data_received), not when a coroutine gets around to it: with
+    hundreds of connections per process the coroutine wake-ups would add the client's own queueing."""
+    import collections
+    from websockets.asyncio.client import ClientConnection
+    from websockets.frames import Opcode
+
+    class StampedConnection(ClientConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.arrivals = collections.deque()
+            self.received_at = 0
+
+        def data_received(self, data):
+            self.received_at = now_ns()
+            super().data_received(data)
+
+        def process_event(self, event):
+            if getattr(event, "fin", False) and event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+                self.arrivals.append(self.received_at)
+            super().process_event(event)
+
+    return StampedConnection
+
+
+async def _receiver_main(pipe, spec):
+    from websockets.asyncio.client import connect
+
+    stamped = _stamped_connection_class()
+
+    raise_nofile()
+    url = spec["url"]
+    clients = spec["clients"]  # [(token, source address or None)]
+    rate = spec["rate"]
+    record = spec["record"]
+    conns = [None] * len(clients)
+    frames = [[] for _ in clients]  # (receipt ns, raw frame) of new_message frames
+    counts = [0] * len(clients)
+    other_frames = [0]
+    failures = {}
+    state = {"connected": 0, "failed": 0, "closed": 0}
+    pending = asyncio.Semaphore(spec.get("max_pending", 200))
+    progress = asyncio.Event()
+
+    async def reader(i, ws):
+        lst = frames[i]
+        try:
+            while True:
+                raw = await ws.recv(decode=False)
+                t = ws.arrivals.popleft() if ws.arrivals else now_ns()
+                if b"new_message" in raw:
+                    counts[i] += 1
+                    if record:
+                        lst.append((t, raw))
+                    progress.set()
+                else:
+                    other_frames[0] += 1
+        except Exception:
+            state["closed"] += 1
+
+    async def open_one(i, token, source):
+        try:
+            kwargs = {"local_addr": (source, 0)} if source else {}
+            ws = await connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None,
+                               ping_interval=None, open_timeout=spec.get("open_timeout", 20), close_timeout=1,
+                               max_size=2 ** 20, max_queue=64, user_agent_header=None, create_connection=stamped, **kwargs)
+            first = json.loads(await asyncio.wait_for(ws.recv(), spec.get("open_timeout", 20)))
+            ws.arrivals.clear()
+            if first.get("type") != "connected":
+                raise RuntimeError(f"first frame {first}")
+            conns[i] = ws
+            state["connected"] += 1
+            asyncio.get_running_loop().create_task(reader(i, ws))
+        except Exception as error:  # counted, never fatal
+            key = f"{type(error).__name__}: {str(error)[:120]}"
+            failures[key] = failures.get(key, 0) + 1
+            state["failed"] += 1
+        finally:
+            pending.release()
+
+    started = time.monotonic()
+    deadline = started + spec["connect_cap_s"]
+    tasks = []
+    for i, (token, source) in enumerate(clients):
+        due = started + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.monotonic() > deadline:
+            break
+        await pending.acquire()
+        tasks.append(asyncio.get_running_loop().create_task(open_one(i, token, source)))
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.monotonic() + spec.get("open_timeout", 20)))
+    connect_seconds = time.monotonic() - started
+    pipe.send(("ready", {"connected": state["connected"], "failed": state["failed"] + (len(clients) - len(tasks)),
+                         "not_attempted": len(clients) - len(tasks), "failures": failures, "connect_s": connect_seconds,
+                         "cpu_s": rusage_seconds()}))
+    loop = asyncio.get_running_loop()
+    while True:
+        command, arg = await loop.run_in_executor(None, pipe.recv)
+        if command == "mark":  # start of a measured phase
+            for lst in frames:
+                lst.clear()
+            for i in range(len(counts)):
+                counts[i] = 0
+            other_frames[0] = 0
+            mark_cpu = rusage_seconds()
+            pipe.send(("marked", None))
+        elif command == "collect":  # wait until every live connection has `expected` frames, or the deadline
+            expected, timeout = arg
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                if all(counts[i] >= expected for i, ws in enumerate(conns) if ws is not None):
+                    break
+                progress.clear()
+                try:
+                    await asyncio.wait_for(progress.wait(), 0.05)
+                except asyncio.TimeoutError:
+                    pass
+            cpu = rusage_seconds() - mark_cpu
+            out = []
+            for i, ws in enumerate(conns):
+                if ws is None:
+                    continue
+                ids = []
+                for t, raw in frames[i]:
+                    m = FRAME_ID.search(raw)
+                    ids.append((int(m.group(1)) if m else -1, t))
+                out.append(ids)
+            pipe.send(("collected", {"per_connection": out, "cpu_s": cpu, "other_frames": other_frames[0],
+                                     "closed": state["closed"]}))
+        elif command == "status":
+            pipe.send(("status", {"open": sum(1 for ws in conns if ws is not None) - state["closed"], "closed": state["closed"],
+                                  "cpu_s": rusage_seconds()}))
+        elif command == "close":
+            live = [ws for ws in conns if ws is not None]
+            for start in range(0, len(live), 500):
+                await asyncio.gather(*(ws.close() for ws in live[start:start + 500]), return_exceptions=True)
+            pipe.send(("closed", {"cpu_s": rusage_seconds()}))
+            return
+
+
+def _receiver_process(pipe, spec):
+    try:
+        asyncio.run(_receiver_main(pipe, spec))
+    except Exception as error:
+        pipe.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class Receivers:
+    """N child processes holding WebSocket connections; `clients` is split round-robin."""
+
+    def __init__(self, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200):
+        ctx = multiprocessing.get_context("fork")
+        self.pipes, self.procs = [], []
+        per = [clients[i::processes] for i in range(processes)]
+        for part in per:
+            if not part:
+                continue
+            parent, child = ctx.Pipe()
+            spec = {"url": url, "clients": part, "rate": rate / processes, "connect_cap_s": connect_cap_s,
+                    "record": record, "max_pending": max_pending}
+            proc = ctx.Process(target=_receiver_process, args=(child, spec), daemon=True)
+            proc.start()
+            child.close()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+        self.start_cpu = rusage_seconds(resource.RUSAGE_CHILDREN)
+
+    def _ask(self, command, arg=None, expect=None, timeout=600):
+        for p in self.pipes:
+            if command is not None:
+                p.send((command, arg))
+        replies = []
+        for p in self.pipes:
+            if not p.poll(timeout):
+                raise RuntimeError(f"receiver process did not answer {command or expect} within {timeout} s")
+            kind, value = p.recv()
+            if kind == "error":
+                raise RuntimeError(f"receiver process failed: {value}")
+            replies.append(value)
+        return replies
+
+    def wait_ready(self, timeout):
+        replies = self._ask(None, expect="ready", timeout=timeout)
+        merged = {"connected": 0, "failed": 0, "not_attempted": 0, "failures": {}, "connect_s": 0.0, "cpu_s": 0.0}
+        for r in replies:
+            for k in ("connected", "failed", "not_attempted"):
+                merged[k] += r[k]
+            merged["connect_s"] = max(merged["connect_s"], r["connect_s"])
+            merged["cpu_s"] += r["cpu_s"]
+            for k, v in r["failures"].items():
+                merged["failures"][k] = merged["failures"].get(k, 0) + v
+        return merged
+
+    def mark(self):
+        self._ask("mark")
+
+    def collect(self, expected, timeout):
+        replies = self._ask("collect", (expected, timeout), timeout=timeout + 120)
+        per_connection, cpu, other, closed = [], 0.0, 0, 0
+        for r in replies:
+            per_connection += r["per_connection"]
+            cpu += r["cpu_s"]
+            other += r["other_frames"]
+            closed += r["closed"]
+        return per_connection, cpu, other, closed
+
+    def status(self):
+        replies = self._ask("status", timeout=60)
+        return sum(r["open"] for r in replies), sum(r["closed"] for r in replies)
+
+    def close(self):
+        try:
+            self._ask("close", timeout=120)
+        except Exception:
+            pass
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        return rusage_seconds(resource.RUSAGE_CHILDREN) - self.start_cpu
+
+
+# ---------------------------------------------------------------------------------------------
+# The sender and the statistics
+
+
+def send_series(http_port, token, room, count, interval_s, label, cap_s):
+    """`count` sends, one every `interval_s` (absolute schedule), over one keep-alive connection.
+    Returns {message id: send start ns}, errors, send latencies (ms)."""
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    started, errors, send_ms = {}, 0, []
+    t0 = time.monotonic()
+    for i in range(count):
+        delay = t0 + i * interval_s - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        if time.monotonic() - t0 > cap_s:
+            break
+        body = json.dumps({"content": f"{label} {i}"})
+        start = now_ns()
+        try:
+            conn.request("POST", f"/api/messages/{room}", body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 201:
+                errors += 1
+                continue
+            started[json.loads(data)["message"]["id"]] = start
+            send_ms.append((now_ns() - start) / 1e6)
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    conn.close()
+    return started, errors, send_ms
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def latency_stats(started, per_connection):
+    """Latency over every (connection, sent message) pair; missing = pairs never received."""
+    samples, missing, duplicates, unknown = [], 0, 0, 0
+    last_receipt = 0
+    for frames in per_connection:
+        seen = set()
+        for message_id, t in frames:
+            if message_id not in started:
+                unknown += 1  # e.g. the warm-up message, or a send whose 201 was lost
+                continue
+            if message_id in seen:
+                duplicates += 1
+                continue
+            seen.add(message_id)
+            samples.append((t - started[message_id]) / 1e6)
+            last_receipt = max(last_receipt, t)
+        missing += len(set(started) - seen)
+    samples.sort()
+    return {"pairs": len(samples), "missing": missing, "duplicates": duplicates, "unknown": unknown,
+            "p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99), "max_ms": samples[-1] if samples else float("nan"),
+            "last_receipt_ns": last_receipt}
+
+
+# ---------------------------------------------------------------------------------------------
+# Workloads
+
+
+def _urls(stack, args):
+    return (f"ws://127.0.0.1:{args.http_port}/ws/notifications",
+            f"ws://127.0.0.1:{args.push_port}/ws/notifications")
+
+
+def delivery_run(stack, args, meter, signer, members, name, messages, interval_s, processes, connect_sender, log):
+    """A group of `members` (members[0] sends); receivers through nginx; `messages` sends, one
+    every `interval_s`. Returns the result dict."""
+    nginx_url, _ = _urls(stack, args)
+    room = create_group(stack, members, f"{name} {time.strftime('%H:%M:%S')}")
+    receivers_ids = members if connect_sender else members[1:]
+    clients = [(signer.token(uid), None) for uid in receivers_ids]
+    log(f"{name}: connecting {len(clients)} receivers through nginx ({processes} process(es))")
+    group = Receivers(nginx_url, clients, processes, rate=args.ws_connect_rate, connect_cap_s=60)
+    try:
+        ready = group.wait_ready(timeout=180)
+        if ready["failed"]:
+            log(f"{name}: {ready['failed']} connections failed: {ready['failures']}")
+        # Let the connect-time traffic (presence frames among members) settle, then warm the
+        # daemon's recipient cache with one unmeasured message.
+        time.sleep(args.ws_settle)
+        sender_token = signer.token(members[0])
+        warm, _, _ = send_series(args.http_port, sender_token, room, 1, 0, f"{name} warm-up", 5)
+        time.sleep(0.5)
+        group.mark()
+        log(f"{name}: {messages} messages, one every {interval_s * 1000:.0f} ms, to {ready['connected']} connections")
+        cpu_before = meter.snapshot()
+        sender_cpu = rusage_seconds()
+        t_start = now_ns()
+        started, errors, send_ms = send_series(args.http_port, sender_token, room, messages, interval_s, name,
+                                               cap_s=messages * interval_s * 3 + 30)
+        sender_cpu = rusage_seconds() - sender_cpu
+        per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
+        cpu = meter.delta(cpu_before, meter.snapshot())
+        stats = latency_stats(started, per_connection)
+        elapsed = max(stats["last_receipt_ns"] - t_start, 1) / 1e9
+        send_ms.sort()
+        result = {**stats, "connections": ready["connected"], "connect_failed": ready["failed"], "sent": len(started),
+                  "send_errors": errors, "deliveries_per_s": stats["pairs"] / elapsed, "seconds": elapsed,
+                  "send_p50_ms": percentile(send_ms, 50), "send_p99_ms": percentile(send_ms, 99),
+                  "generator_cpu_s": receiver_cpu + sender_cpu, "receiver_cpu_s": receiver_cpu, "sender_cpu_s": sender_cpu,
+                  "receiver_processes": len(group.procs), "cpu": cpu, "other_frames": other, "closed_during": closed}
+        log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
+            f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
+            f"(201 response p50 {result['send_p50_ms']:.2f} ms, p99 {result['send_p99_ms']:.2f} ms); "
+            f"generator CPU {receiver_cpu + sender_cpu:.1f} s, server CPU {sum(cpu.values()):.1f} s "
+            f"({', '.join(f'{k} {v:.1f}' for k, v in sorted(cpu.items()))}) over {elapsed:.1f} s")
+        return result
+    finally:
+        group.close()
+
+
+def workload_w2(stack, args, results, meter, log, key="W2"):
+    signer = Signer(stack.config)
+    members = ensure_users(stack, "wsb2_", args.w2_group)
+    results[key] = delivery_run(stack, args, meter, signer, members, key, args.w2_messages, args.w2_interval_ms / 1000,
+                                processes=1, connect_sender=False, log=log)
+
+
+def workload_w3(stack, args, results, meter, log):
+    signer = Signer(stack.config)
+    for size, messages, interval_ms in ((args.w3_small, args.w3_small_messages, args.w3_small_interval_ms),
+                                        (args.w3_large, args.w3_large_messages, args.w3_large_interval_ms)):
+        members = ensure_users(stack, f"wsb3_{size}_", size)
+        results[f"W3-{size}"] = delivery_run(stack, args, meter, signer, members, f"W3-{size}", messages, interval_ms / 1000,
+                                             processes=args.w3_processes, connect_sender=True, log=log)
+
+
+def workload_w4(stack, args, results, meter, log):
+    """Idle authenticated connections straight to the daemon's port, from 127.0.0.2..9, over
+    several processes; then W2 while they stay connected."""
+    signer = Signer(stack.config)
+    daemon = stack.pid("push-daemon")
+    open_fds, limit = daemon_fd_room(daemon)
+    # Every connection is one descriptor in the daemon; keep a margin for its own (database, metrics,
+    # the W2 connections through nginx, an accept in flight).
+    room = (limit or 1024) - open_fds - args.w4_fd_margin
+    target = min(args.w4_connections, room) if args.w4_connections > 0 else room
+    users = ensure_users(stack, "wsb4_", args.w4_users)  # in no conversation: no presence fan-out among them
+    tokens = [signer.token(u) for u in users]
+    sources = [f"127.0.0.{i}" for i in range(2, 2 + args.w4_source_addresses)]
+    clients = [(tokens[i % len(tokens)], sources[i % len(sources)]) for i in range(target)]
+    _, direct_url = _urls(stack, args)
+    rss_before = daemon_rss_kb(daemon)
+    log(f"W4: daemon holds {open_fds} descriptors of {limit}; opening {target} idle connections to {direct_url} "
+        f"from {len(sources)} source addresses, {args.w4_processes} processes, {args.w4_rate}/s, cap {args.w4_cap} s")
+    cpu_before = meter.snapshot()
+    t0 = time.monotonic()
+    holders = Receivers(direct_url, clients, args.w4_processes, rate=args.w4_rate, connect_cap_s=args.w4_cap, record=False,
+                        max_pending=args.w4_pending)
+    try:
+        ready = holders.wait_ready(timeout=args.w4_cap + 120)
+        connect_s = time.monotonic() - t0
+        cpu = meter.delta(cpu_before, meter.snapshot())
+        time.sleep(2)
+        rss_after = daemon_rss_kb(daemon)
+        open_now, closed = holders.status()
+        fds_now, _ = daemon_fd_room(daemon)
+        log(f"W4: {ready['connected']} connected, {ready['failed']} failed {ready['failures'] or ''} in {connect_s:.1f} s; "
+            f"daemon RSS {rss_before / 1024:.1f} MB -> {rss_after / 1024:.1f} MB "
+            f"({(rss_after - rss_before) * 1024 / max(ready['connected'], 1) / 1024:.1f} KB per connection); "
+            f"daemon descriptors {fds_now}; connect CPU: generator {ready['cpu_s']:.1f} s, server {sum(cpu.values()):.1f} s")
+        result = {"target": target, "connected": ready["connected"], "failed": ready["failed"], "failures": ready["failures"],
+                  "connect_s": connect_s, "rss_before_kb": rss_before, "rss_after_kb": rss_after,
+                  "kb_per_connection": (rss_after - rss_before) / max(ready["connected"], 1), "daemon_fd_limit": limit,
+                  "daemon_fds": fds_now, "connect_server_cpu": cpu, "connect_generator_cpu_s": ready["cpu_s"],
+                  "processes": len(holders.procs), "sources": len(sources)}
+        results["W4"] = result
+        sub = {}
+        workload_w2(stack, args, sub, meter, log, key="W4 W2")
+        result["w2"] = sub["W4 W2"]
+        open_after, closed_after = holders.status()
+        result["still_open"] = open_after
+        result["dropped"] = closed_after
+        log(f"W4: after W2, {open_after} of {ready['connected']} idle connections still open; "
+            f"daemon RSS {daemon_rss_kb(daemon) / 1024:.1f} MB")
+    finally:
+        generator_total = holders.close()
+    result["generator_cpu_total_s"] = generator_total
+    time.sleep(1)
+    result["rss_after_close_kb"] = daemon_rss_kb(daemon)
+
+
+def add_arguments(parser):
+    parser.add_argument("--push-port", type=int, default=int(os.environ.get("PUSH_PORT", 28190)),
+                        help="the daemon's own loopback port (W4 connects there directly)")
+    parser.add_argument("--ws-connect-rate", type=int, default=500, help="W2/W3 connections opened per second")
+    parser.add_argument("--ws-settle", type=float, default=2.0, help="seconds between connecting and the first send (W2/W3)")
+    parser.add_argument("--w2-group", type=int, default=11)
+    parser.add_argument("--w2-messages", type=int, default=500)
+    parser.add_argument("--w2-interval-ms", type=float, default=20)
+    parser.add_argument("--w3-small", type=int, default=200)
+    parser.add_argument("--w3-small-messages", type=int, default=50)
+    parser.add_argument("--w3-small-interval-ms", type=float, default=100)
+    parser.add_argument("--w3-large", type=int, default=1000)
+    parser.add_argument("--w3-large-messages", type=int, default=100)
+    parser.add_argument("--w3-large-interval-ms", type=float, default=20)
+    parser.add_argument("--w3-processes", type=int, default=2, help="receiver processes for W3")
+    parser.add_argument("--w4-connections", type=int, default=0,
+                        help="idle connections to open (0: as many as the daemon's descriptor limit allows, less a margin)")
+    parser.add_argument("--w4-fd-margin", type=int, default=60)
+    parser.add_argument("--w4-users", type=int, default=400, help="users whose tokens the idle connections share")
+    parser.add_argument("--w4-processes", type=int, default=4)
+    parser.add_argument("--w4-source-addresses", type=int, default=8, help="127.0.0.2 onwards")
+    parser.add_argument("--w4-rate", type=int, default=2000, help="idle connections opened per second (all processes)")
+    parser.add_argument("--w4-pending", type=int, default=100, help="handshakes in flight per process")
+    parser.add_argument("--w4-cap", type=int, default=60, help="seconds allowed for opening the idle connections")
+
+
+def _cpu_text(cpu):
+    return ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()))
+
+
+def rows(results):
+    out = []
+    w2 = results.get("W2")
+    if w2:
+        out.append(("W2 delivery latency p50 / p99 / max", f"{w2['p50_ms']:.2f} / {w2['p99_ms']:.2f} / {w2['max_ms']:.1f} ms "
+                    f"({w2['connections']} receivers × {w2['sent']} messages)", "p50 ≤ 1 ms, p99 ≤ 5 ms"))
+        out.append(("W2 send request (start → 201) p50 / p99", f"{w2['send_p50_ms']:.2f} / {w2['send_p99_ms']:.2f} ms", ""))
+        out.append(("W2 missing", f"{w2['missing']} of {w2['connections'] * w2['sent']} (send errors {w2['send_errors']})", "0"))
+        out.append(("W2 CPU: generator / server", f"{w2['generator_cpu_s']:.1f} s / {sum(w2['cpu'].values()):.1f} s "
+                    f"({_cpu_text(w2['cpu'])}) over {w2['seconds']:.1f} s", ""))
+    for name in sorted((k for k in results if k.startswith("W3-")), key=lambda k: int(k[3:])):
+        r = results[name]
+        target = {"W3-200": "p99 ≤ 10 ms", "W3-1000": "p99 ≤ 50 ms"}.get(name, "")
+        out.append((f"{name} fan-out p50 / p99 / max", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} / {r['max_ms']:.1f} ms, "
+                    f"{r['deliveries_per_s']:.0f} deliveries/s ({r['connections']} connected × {r['sent']} messages)", target))
+        out.append((f"{name} missing", f"{r['missing']} (send errors {r['send_errors']}, connect failures {r['connect_failed']})", "0"))
+        out.append((f"{name} CPU: generator / server", f"{r['generator_cpu_s']:.1f} s ({r['receiver_processes']} receiver processes) / "
+                    f"{sum(r['cpu'].values()):.1f} s ({_cpu_text(r['cpu'])}) over {r['seconds']:.1f} s", ""))
+    w4 = results.get("W4")
+    if w4:
+        out.append(("W4 idle connections in one daemon", f"{w4['connected']} of {w4['target']} attempted "
+                    f"({w4['failed']} failed; daemon fd limit {w4['daemon_fd_limit']}; {w4.get('still_open', '?')} still open after W2)",
+                    "≥ 19000"))
+        out.append(("W4 daemon memory per connection", f"{w4['kb_per_connection']:.1f} KB (RSS {w4['rss_before_kb'] / 1024:.0f} → "
+                    f"{w4['rss_after_kb'] / 1024:.0f} MB)", "< 20 KB"))
+        out.append(("W4 connect phase", f"{w4['connect_s']:.1f} s; CPU generator {w4['connect_generator_cpu_s']:.1f} s "
+                    f"({w4['processes']} processes, {w4['sources']} source addresses) / server {sum(w4['connect_server_cpu'].values()):.1f} s", ""))
+        w = w4.get("w2")
+        if w:
+            out.append(("W4 W2 latency while connected p50 / p99 / max", f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} / {w['max_ms']:.1f} ms, "
+                        f"missing {w['missing']}", "p50 ≤ 1 ms, p99 ≤ 5 ms"))
+    return out
