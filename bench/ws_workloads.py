@@ -128,6 +128,84 @@ def _stamped_connection_class():
     return StampedConnection
 
 
+class RawClient(asyncio.Protocol):
+    """A minimal RFC 6455 client for many connections per process: the upgrade by hand, then
+    unmasked server frames parsed in data_received (timestamped there), pings answered with
+    pongs. About a third of the CPU per frame of `websockets`, so a fan-out of 1,000 frames is
+    not queued behind the client's own parsing."""
+
+    def __init__(self, request, on_frame):
+        self.request = request
+        self.on_frame = on_frame  # (receipt ns, opcode, payload)
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.opened = asyncio.get_running_loop().create_future()
+        self.first = asyncio.get_running_loop().create_future()
+        self.transport = None
+        self.lost = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data):
+        t = now_ns()
+        buf = self.buffer
+        buf += data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = bytes(buf[:end]).split(b"\r\n", 1)[0]
+            if b" 101 " not in status + b" ":
+                if not self.opened.done():
+                    self.opened.set_exception(RuntimeError(f"upgrade refused: {status.decode(errors='replace')}"))
+                self.transport.close()
+                return
+            del buf[:end + 4]
+            self.upgraded = True
+            if not self.opened.done():
+                self.opened.set_result(None)
+        while len(buf) >= 2:
+            opcode = buf[0] & 0x0F
+            length = buf[1] & 0x7F
+            offset = 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length = int.from_bytes(buf[2:4], "big")
+                offset = 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length = int.from_bytes(buf[2:10], "big")
+                offset = 10
+            if len(buf) < offset + length:
+                return
+            payload = bytes(buf[offset:offset + length])
+            del buf[:offset + length]
+            if opcode == 0x9:  # ping -> pong (masked with a zero key: the payload is unchanged)
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+            elif opcode == 0x8:
+                self.transport.close()
+            elif not self.first.done():
+                self.first.set_result(payload)
+            else:
+                self.on_frame(t, opcode, payload)
+
+    def connection_lost(self, exc):
+        self.lost = True
+        for future in (self.opened, self.first):
+            if not future.done():
+                future.set_exception(ConnectionError(f"connection lost: {exc}"))
+
+    def close(self):
+        if self.transport and not self.transport.is_closing():
+            # Close frame, code 1000, zero mask key.
+            self.transport.write(b"\x88\x82\0\0\0\0\x03\xe8")
+            self.transport.close()
+
+
 async def _receiver_main(pipe, spec):
     from websockets.asyncio.client import connect
 
@@ -163,8 +241,48 @@ async def _receiver_main(pipe, spec):
         except Exception:
             state["closed"] += 1
 
+    def raw_frame(i):
+        lst = frames[i]
+
+        def on_frame(t, opcode, payload):
+            if b"new_message" in payload:
+                counts[i] += 1
+                if record:
+                    lst.append((t, payload))
+                progress.set()
+            else:
+                other_frames[0] += 1
+        return on_frame
+
+    host_port = url.split("://", 1)[1].split("/", 1)[0]
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+    async def open_raw(i, token, source):
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (f"GET {path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        host, port = host_port.rsplit(":", 1)
+        kwargs = {"local_addr": (source, 0)} if source else {}
+        timeout = spec.get("open_timeout", 20)
+        _, proto = await asyncio.wait_for(asyncio.get_running_loop().create_connection(
+            lambda: RawClient(request, raw_frame(i)), host, int(port), **kwargs), timeout)
+        try:
+            await asyncio.wait_for(proto.opened, timeout)
+            first = json.loads(await asyncio.wait_for(proto.first, timeout))
+        except BaseException:
+            proto.transport.close()
+            raise
+        if first.get("type") != "connected":
+            proto.close()
+            raise RuntimeError(f"first frame {first}")
+        conns[i] = proto
+        state["connected"] += 1
+
     async def open_one(i, token, source):
         try:
+            if spec.get("client") == "raw":
+                await open_raw(i, token, source)
+                return
             kwargs = {"local_addr": (source, 0)} if source else {}
             ws = await connect(url, additional_headers={"Authorization": f"Bearer {token}"}, compression=None, proxy=None,
                                ping_interval=None, open_timeout=spec.get("open_timeout", 20), close_timeout=1,
@@ -236,12 +354,18 @@ async def _receiver_main(pipe, spec):
             pipe.send(("collected", {"per_connection": out, "cpu_s": cpu, "other_frames": other_frames[0],
                                      "closed": state["closed"]}))
         elif command == "status":
-            pipe.send(("status", {"open": sum(1 for ws in conns if ws is not None) - state["closed"], "closed": state["closed"],
+            lost = state["closed"] + sum(1 for c in conns if isinstance(c, RawClient) and c.lost)
+            pipe.send(("status", {"open": sum(1 for ws in conns if ws is not None) - lost, "closed": lost,
                                   "cpu_s": rusage_seconds()}))
         elif command == "close":
             live = [ws for ws in conns if ws is not None]
             for start in range(0, len(live), 500):
-                await asyncio.gather(*(ws.close() for ws in live[start:start + 500]), return_exceptions=True)
+                batch = live[start:start + 500]
+                for c in batch:
+                    if isinstance(c, RawClient):
+                        c.close()
+                await asyncio.gather(*(ws.close() for ws in batch if not isinstance(ws, RawClient)), return_exceptions=True)
+                await asyncio.sleep(0.05)
             pipe.send(("closed", {"cpu_s": rusage_seconds()}))
             return
 
@@ -256,7 +380,7 @@ def _receiver_process(pipe, spec):
 class Receivers:
     """N child processes holding WebSocket connections; `clients` is split round-robin."""
 
-    def __init__(self, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200):
+    def __init__(self, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200, client="websockets"):
         ctx = multiprocessing.get_context("fork")
         self.pipes, self.procs = [], []
         per = [clients[i::processes] for i in range(processes)]
@@ -265,7 +389,7 @@ class Receivers:
                 continue
             parent, child = ctx.Pipe()
             spec = {"url": url, "clients": part, "rate": rate / processes, "connect_cap_s": connect_cap_s,
-                    "record": record, "max_pending": max_pending}
+                    "record": record, "max_pending": max_pending, "client": client}
             proc = ctx.Process(target=_receiver_process, args=(child, spec), daemon=True)
             proc.start()
             child.close()
@@ -404,22 +528,42 @@ def _urls(stack, args):
             f"ws://127.0.0.1:{args.push_port}/ws/notifications")
 
 
-def delivery_run(stack, args, meter, signer, members, name, messages, interval_s, processes, connect_sender, log):
-    """A group of `members` (members[0] sends); receivers through nginx; `messages` sends, one
-    every `interval_s`. Returns the result dict."""
-    nginx_url, _ = _urls(stack, args)
+def wait_quiet(meter, minimum_s, cap_s, window_s=0.5, threshold=0.15):
+    """Waits at least `minimum_s` and until the server side uses less than `threshold` of a core
+    over `window_s` (at most `cap_s`). Returns (seconds waited, server CPU used meanwhile)."""
+    t0 = time.monotonic()
+    first = meter.snapshot()
+    time.sleep(minimum_s)
+    while True:
+        a = meter.snapshot()
+        time.sleep(window_s)
+        b = meter.snapshot()
+        if sum(meter.delta(a, b).values()) < threshold * window_s or time.monotonic() - t0 > cap_s:
+            return time.monotonic() - t0, meter.delta(first, b)
+
+
+def delivery_run(stack, args, meter, signer, members, name, messages, interval_s, processes, connect_sender, log,
+                 client="websockets", direct=False):
+    """A group of `members` (members[0] sends); receivers through nginx (or straight to the daemon);
+    `messages` sends, one every `interval_s`. Returns the result dict."""
+    nginx_url, direct_url = _urls(stack, args)
     room = create_group(stack, members, f"{name} {time.strftime('%H:%M:%S')}")
     receivers_ids = members if connect_sender else members[1:]
     clients = [(signer.token(uid), None) for uid in receivers_ids]
-    log(f"{name}: connecting {len(clients)} receivers through nginx ({processes} process(es))")
-    group = Receivers(nginx_url, clients, processes, rate=args.ws_connect_rate, connect_cap_s=60)
+    log(f"{name}: connecting {len(clients)} receivers {'straight to the daemon' if direct else 'through nginx'} "
+        f"({processes} process(es), {client} client)")
+    group = Receivers(direct_url if direct else nginx_url, clients, processes, rate=args.ws_connect_rate, connect_cap_s=60,
+                      client=client)
     try:
         ready = group.wait_ready(timeout=180)
         if ready["failed"]:
             log(f"{name}: {ready['failed']} connections failed: {ready['failures']}")
-        # Let the connect-time traffic (presence frames among members) settle, then warm the
-        # daemon's recipient cache with one unmeasured message.
-        time.sleep(args.ws_settle)
+        # Let the connect-time traffic settle (each member coming online is a presence frame to every
+        # other connected member: N² frames and a contacts query per batch), then warm the daemon's
+        # recipient cache with one unmeasured message.
+        settle_s, settle_cpu = wait_quiet(meter, args.ws_settle, args.ws_settle_cap)
+        log(f"{name}: {ready['connected']} connected in {ready['connect_s']:.1f} s; server quiet after {settle_s:.1f} s "
+            f"(server CPU since connecting: {sum(settle_cpu.values()):.1f} s: {_cpu_text(settle_cpu)})")
         sender_token = signer.token(members[0])
         warm, _, _ = send_series(args.http_port, sender_token, room, 1, 0, f"{name} warm-up", 5)
         time.sleep(0.5)
@@ -440,12 +584,13 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
                   "send_errors": errors, "deliveries_per_s": stats["pairs"] / elapsed, "seconds": elapsed,
                   "send_p50_ms": percentile(send_ms, 50), "send_p99_ms": percentile(send_ms, 99),
                   "generator_cpu_s": receiver_cpu + sender_cpu, "receiver_cpu_s": receiver_cpu, "sender_cpu_s": sender_cpu,
-                  "receiver_processes": len(group.procs), "cpu": cpu, "other_frames": other, "closed_during": closed}
+                  "receiver_processes": len(group.procs), "cpu": cpu, "other_frames": other, "closed_during": closed,
+                  "client": client, "path": "direct" if direct else "nginx", "settle_s": settle_s, "settle_cpu": settle_cpu}
         log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
             f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
             f"(201 response p50 {result['send_p50_ms']:.2f} ms, p99 {result['send_p99_ms']:.2f} ms); "
             f"generator CPU {receiver_cpu + sender_cpu:.1f} s, server CPU {sum(cpu.values()):.1f} s "
-            f"({', '.join(f'{k} {v:.1f}' for k, v in sorted(cpu.items()))}) over {elapsed:.1f} s")
+            f"({', '.join(f'{k} {v:.1f}' for k, v in sorted(cpu.items()))}) over {elapsed:.1f} s; {other} other frames")
         return result
     finally:
         group.close()
@@ -455,7 +600,7 @@ def workload_w2(stack, args, results, meter, log, key="W2"):
     signer = Signer(stack.config)
     members = ensure_users(stack, "wsb2_", args.w2_group)
     results[key] = delivery_run(stack, args, meter, signer, members, key, args.w2_messages, args.w2_interval_ms / 1000,
-                                processes=1, connect_sender=False, log=log)
+                                processes=1, connect_sender=False, log=log, client=args.w2_client)
 
 
 def workload_w3(stack, args, results, meter, log):
@@ -464,7 +609,8 @@ def workload_w3(stack, args, results, meter, log):
                                         (args.w3_large, args.w3_large_messages, args.w3_large_interval_ms)):
         members = ensure_users(stack, f"wsb3_{size}_", size)
         results[f"W3-{size}"] = delivery_run(stack, args, meter, signer, members, f"W3-{size}", messages, interval_ms / 1000,
-                                             processes=args.w3_processes, connect_sender=True, log=log)
+                                             processes=args.w3_processes, connect_sender=True, log=log,
+                                             client=args.w3_client, direct=args.w3_direct)
 
 
 def workload_w4(stack, args, results, meter, log):
@@ -488,7 +634,7 @@ def workload_w4(stack, args, results, meter, log):
     cpu_before = meter.snapshot()
     t0 = time.monotonic()
     holders = Receivers(direct_url, clients, args.w4_processes, rate=args.w4_rate, connect_cap_s=args.w4_cap, record=False,
-                        max_pending=args.w4_pending)
+                        max_pending=args.w4_pending, client=args.w4_client)
     try:
         ready = holders.wait_ready(timeout=args.w4_cap + 120)
         connect_s = time.monotonic() - t0
@@ -507,14 +653,25 @@ def workload_w4(stack, args, results, meter, log):
                   "daemon_fds": fds_now, "connect_server_cpu": cpu, "connect_generator_cpu_s": ready["cpu_s"],
                   "processes": len(holders.procs), "sources": len(sources)}
         results["W4"] = result
+        held_from = time.monotonic()
+        hold_cpu = meter.snapshot()
         sub = {}
         workload_w2(stack, args, sub, meter, log, key="W4 W2")
         result["w2"] = sub["W4 W2"]
+        # Hold them past the daemon's ping interval (30 s by default), so every idle connection
+        # has been pinged and has answered at least once.
+        remaining = args.w4_hold - (time.monotonic() - held_from)
+        if remaining > 0:
+            log(f"W4: holding the idle connections {remaining:.0f} s more (one ping round of the daemon)")
+            time.sleep(remaining)
+        result["hold_s"] = time.monotonic() - held_from
+        result["hold_cpu"] = meter.delta(hold_cpu, meter.snapshot())
         open_after, closed_after = holders.status()
         result["still_open"] = open_after
         result["dropped"] = closed_after
-        log(f"W4: after W2, {open_after} of {ready['connected']} idle connections still open; "
-            f"daemon RSS {daemon_rss_kb(daemon) / 1024:.1f} MB")
+        log(f"W4: after W2 and {result['hold_s']:.0f} s held, {open_after} of {ready['connected']} idle connections still open; "
+            f"daemon RSS {daemon_rss_kb(daemon) / 1024:.1f} MB; server CPU while held {sum(result['hold_cpu'].values()):.1f} s "
+            f"({_cpu_text(result['hold_cpu'])})")
     finally:
         generator_total = holders.close()
     result["generator_cpu_total_s"] = generator_total
@@ -526,7 +683,8 @@ def add_arguments(parser):
     parser.add_argument("--push-port", type=int, default=int(os.environ.get("PUSH_PORT", 28190)),
                         help="the daemon's own loopback port (W4 connects there directly)")
     parser.add_argument("--ws-connect-rate", type=int, default=500, help="W2/W3 connections opened per second")
-    parser.add_argument("--ws-settle", type=float, default=2.0, help="seconds between connecting and the first send (W2/W3)")
+    parser.add_argument("--ws-settle", type=float, default=1.0, help="least seconds between connecting and the first send (W2/W3)")
+    parser.add_argument("--ws-settle-cap", type=float, default=60.0, help="most seconds to wait for the server to go quiet after connecting")
     parser.add_argument("--w2-group", type=int, default=11)
     parser.add_argument("--w2-messages", type=int, default=500)
     parser.add_argument("--w2-interval-ms", type=float, default=20)
@@ -537,6 +695,12 @@ def add_arguments(parser):
     parser.add_argument("--w3-large-messages", type=int, default=100)
     parser.add_argument("--w3-large-interval-ms", type=float, default=20)
     parser.add_argument("--w3-processes", type=int, default=2, help="receiver processes for W3")
+    clients = ("websockets", "raw")
+    parser.add_argument("--w2-client", choices=clients, default="websockets", help="W2 receivers (and W4's W2)")
+    parser.add_argument("--w3-client", choices=clients, default="raw",
+                        help="W3 receivers: raw (a minimal RFC 6455 client, a third of the CPU per frame) or websockets")
+    parser.add_argument("--w3-direct", action="store_true", help="W3 receivers straight to the daemon instead of through nginx")
+    parser.add_argument("--w4-client", choices=clients, default="raw", help="W4's idle connections")
     parser.add_argument("--w4-connections", type=int, default=0,
                         help="idle connections to open (0: as many as the daemon's descriptor limit allows, less a margin)")
     parser.add_argument("--w4-fd-margin", type=int, default=60)
@@ -546,6 +710,7 @@ def add_arguments(parser):
     parser.add_argument("--w4-rate", type=int, default=2000, help="idle connections opened per second (all processes)")
     parser.add_argument("--w4-pending", type=int, default=100, help="handshakes in flight per process")
     parser.add_argument("--w4-cap", type=int, default=60, help="seconds allowed for opening the idle connections")
+    parser.add_argument("--w4-hold", type=float, default=35, help="seconds to hold them (W2 runs meanwhile); ≥ the daemon's ping interval")
 
 
 def _cpu_text(cpu):
@@ -579,6 +744,9 @@ def rows(results):
                     f"{w4['rss_after_kb'] / 1024:.0f} MB)", "< 20 KB"))
         out.append(("W4 connect phase", f"{w4['connect_s']:.1f} s; CPU generator {w4['connect_generator_cpu_s']:.1f} s "
                     f"({w4['processes']} processes, {w4['sources']} source addresses) / server {sum(w4['connect_server_cpu'].values()):.1f} s", ""))
+        if "hold_s" in w4:
+            out.append(("W4 held", f"{w4['hold_s']:.0f} s (incl. W2 and a daemon ping round); server CPU "
+                        f"{sum(w4['hold_cpu'].values()):.1f} s ({_cpu_text(w4['hold_cpu'])})", ""))
         w = w4.get("w2")
         if w:
             out.append(("W4 W2 latency while connected p50 / p99 / max", f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} / {w['max_ms']:.1f} ms, "

@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var statementTimeoutMilliseconds: Int
     public var logLevel: String
     public var testRoutes: Bool
+    /// The push daemon's connection and log-reading limits (`push_*` keys).
+    public var push: PushLimits
 
     /// The documented keys, their defaults and what they mean; `docs/configuration.md` and
     /// `messaging-admin config` print this table.
@@ -45,6 +47,15 @@ public struct Configuration: Sendable {
         ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
         ("log_level", "info", "trace, debug, info, notice, warning, error or critical."),
         ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
+        ("push_daemon_id", "", "Names this daemon's presence rows; empty: hostname:port. Keep it stable across restarts of the same daemon."),
+        ("push_threads", "0", "Event-loop threads of the push daemon; 0: one per core."),
+        ("push_ping_seconds", "30", "A WebSocket ping after this long without traffic from the client."),
+        ("push_idle_timeout_seconds", "75", "A connection silent this long (not even a pong) is closed; raised to 2 x ping + 1 if lower."),
+        ("push_slow_reader_grace_seconds", "10", "A client that cannot keep up for this long is disconnected (it resumes with its cursor)."),
+        ("push_max_buffered_bytes", "2097152", "Bytes waiting for one slow client before it is disconnected at once."),
+        ("push_poll_interval_ms", "1000", "The daemon reads the event log at least this often, even without a NOTIFY."),
+        ("push_max_replay_events", "2000", "A resume that would replay more events than this gets resync_required."),
+        ("push_purge_interval_seconds", "600", "How often events older than event_retention_hours are deleted."),
     ]
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -121,6 +132,16 @@ public struct Configuration: Sendable {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(key: "log_level", problem: "'\(logLevel)' is not a log level")
         }
+        push = PushLimits(
+            daemonId: text("push_daemon_id"),
+            threads: try integer("push_threads", 0...256),
+            pingSeconds: try integer("push_ping_seconds", 1...3600),
+            idleTimeoutSeconds: try integer("push_idle_timeout_seconds", 2...7200),
+            slowReaderGraceSeconds: try integer("push_slow_reader_grace_seconds", 1...600),
+            maxBufferedBytes: try integer("push_max_buffered_bytes", 64 * 1024...256 * 1024 * 1024),
+            pollIntervalMilliseconds: try integer("push_poll_interval_ms", 10...60_000),
+            maxReplayEvents: try integer("push_max_replay_events", 1...1_000_000),
+            purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
         switch text("test_routes") {
         case "true": testRoutes = true
         case "false": testRoutes = false
@@ -149,4 +170,17 @@ public struct Configuration: Sendable {
     public func databaseSettings(applicationName: String) -> PostgresSettings {
         PostgresSettings(dsn: databaseURL, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
     }
+}
+
+/// The push daemon's tunables, validated with the other keys.
+public struct PushLimits: Sendable {
+    public var daemonId: String
+    public var threads: Int
+    public var pingSeconds: Int
+    public var idleTimeoutSeconds: Int
+    public var slowReaderGraceSeconds: Int
+    public var maxBufferedBytes: Int
+    public var pollIntervalMilliseconds: Int
+    public var maxReplayEvents: Int
+    public var purgeIntervalSeconds: Int
 }

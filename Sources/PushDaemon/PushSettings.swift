@@ -2,9 +2,9 @@ import Foundation
 import MessagingCore
 import NIOCore
 
-/// The daemon's tunables: the shared configuration plus timing and size limits. The limits have
-/// production defaults; `MESSAGING_PUSH_*` environment variables override them (tests shorten
-/// the timeouts so a dead connection is detected in seconds, not minutes).
+/// The daemon's tunables: the shared configuration plus timing and size limits. The operator's
+/// ones are `push_*` configuration keys (docs/configuration.md; `MESSAGING_PUSH_*` environment
+/// variables override them like any key, which is how tests shorten the timeouts).
 struct PushSettings: Sendable {
     var configuration: Configuration
     var host: String
@@ -43,7 +43,7 @@ struct PushSettings: Sendable {
     var presenceHeartbeatSeconds = 10
     var eventLoopThreads = System.coreCount
 
-    init(configuration: Configuration, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(configuration: Configuration) throws {
         self.configuration = configuration
         guard let (host, port) = Configuration.hostPort(configuration.pushListen) else {
             throw Configuration.Invalid(key: "push_listen", problem: "expected host:port")
@@ -52,23 +52,16 @@ struct PushSettings: Sendable {
         self.port = port
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
-        daemonId = environment["MESSAGING_PUSH_DAEMON_ID"] ?? "\(String(cString: name)):\(port)"
-
-        func integer(_ key: String, _ range: ClosedRange<Int>, _ target: inout Int) throws {
-            guard let text = environment["MESSAGING_PUSH_" + key] else { return }
-            guard let value = Int(text), range.contains(value) else {
-                throw Configuration.Invalid(key: "MESSAGING_PUSH_" + key, problem: "'\(text)' is not a number in \(range)")
-            }
-            target = value
-        }
-        try integer("PING_SECONDS", 1...3600, &pingIntervalSeconds)
-        try integer("IDLE_TIMEOUT_SECONDS", 2...7200, &idleTimeoutSeconds)
-        try integer("SLOW_READER_GRACE_SECONDS", 1...600, &slowReaderGraceSeconds)
-        try integer("MAX_BUFFERED_BYTES", 64 * 1024...256 * 1024 * 1024, &maxBufferedBytes)
-        try integer("POLL_INTERVAL_MS", 10...60_000, &pollIntervalMilliseconds)
-        try integer("THREADS", 1...256, &eventLoopThreads)
-        try integer("MAX_REPLAY_EVENTS", 1...1_000_000, &maxReplayEvents)
-        try integer("PURGE_INTERVAL_SECONDS", 1...86_400, &purgeIntervalSeconds)
+        let limits = configuration.push
+        daemonId = limits.daemonId.isEmpty ? "\(String(cString: name)):\(port)" : limits.daemonId
+        pingIntervalSeconds = limits.pingSeconds
+        idleTimeoutSeconds = limits.idleTimeoutSeconds
+        slowReaderGraceSeconds = limits.slowReaderGraceSeconds
+        maxBufferedBytes = limits.maxBufferedBytes
+        pollIntervalMilliseconds = limits.pollIntervalMilliseconds
+        if limits.threads > 0 { eventLoopThreads = limits.threads }
+        maxReplayEvents = limits.maxReplayEvents
+        purgeIntervalSeconds = limits.purgeIntervalSeconds
         if idleTimeoutSeconds <= pingIntervalSeconds { idleTimeoutSeconds = pingIntervalSeconds * 2 + 1 }
     }
 
