@@ -34,21 +34,18 @@ struct Router {
 
     func match(method: String, path: String) -> Match {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        var best: (route: Route, parameters: [String: String], literals: Int)?
-        var allowed: [String] = []
-        for route in routes where route.segments.count == parts.count {
-            guard let (parameters, literals) = bind(route.segments, parts) else { continue }
-            // HEAD is answered like GET would be, minus the body (nginx strips it).
-            let methodMatches = route.method == method || (method == "HEAD" && route.method == "GET")
-            if !methodMatches {
-                allowed.append(route.method)
-                continue
-            }
-            if best == nil || literals > best!.literals { best = (route, parameters, literals) }
+        let bound = routes.filter { $0.segments.count == parts.count }.compactMap { route in
+            bind(route.segments, parts).map { (route: route, parameters: $0.0, literals: $0.1) }
         }
-        if let best { return .found(best.route, best.parameters) }
-        if !allowed.isEmpty { return .methodNotAllowed(Array(Set(allowed)).sorted()) }
-        return .notFound
+        // Only the most specific pattern counts: `/api/messages/search` is never read as
+        // `/api/messages/:id`, not even to answer 405 or fill `Allow`.
+        guard let most = bound.map(\.literals).max() else { return .notFound }
+        let specific = bound.filter { $0.literals == most }
+        // HEAD is answered like GET would be, minus the body (nginx strips it).
+        if let hit = specific.first(where: { $0.route.method == method || (method == "HEAD" && $0.route.method == "GET") }) {
+            return .found(hit.route, hit.parameters)
+        }
+        return .methodNotAllowed(Array(Set(specific.map(\.route.method))).sorted())
     }
 
     private func bind(_ segments: [Segment], _ parts: [String]) -> ([String: String], Int)? {

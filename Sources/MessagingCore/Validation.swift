@@ -58,7 +58,8 @@ public enum Validation {
     public static func groupNameProblem(_ name: String) -> String? {
         let trimmed = name.trimmingSpaces
         if trimmed.isEmpty { return "name must not be empty" }
-        if trimmed.count > 100 { return "name is longer than 100 characters" }
+        // Counted in code points, as the H2AC script (utf8.len) counts them.
+        if trimmed.unicodeScalars.count > 100 { return "name is longer than 100 characters" }
         if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "name must not contain control characters" }
         return nil
     }

@@ -239,6 +239,12 @@ final class EventListener: @unchecked Sendable {
             deferred.append((session, userId, since))
             return
         }
+        // A valid token for a user who does not exist is refused, as REST answers 401.
+        if let connection, (try? connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount) == 0 {
+            logger.info("token for an unknown user; closing", metadata: ["user.id": "\(userId)"])
+            session.eventLoop.execute { session.close(code: .unknown(4001), reason: "unknown user") }
+            return
+        }
         guard let since else {
             outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
             if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
@@ -342,31 +348,20 @@ final class EventListener: @unchecked Sendable {
         let position = event.position
 
         guard let decider, NotificationInputs.hookedKinds.contains(event.kind) else {
-            let frame = Frames.close(prefix, h2ac: nil)
-            for user in local {
-                for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
-                    outbox.add(frame, to: entry.session)
-                    DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
-                }
-            }
+            deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)
             return
         }
         let unread: [Int64: NotificationInputs.Unread]
+        let parts: NotificationInputs.EventParts
         do {
             unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
+            parts = try NotificationInputs.eventPart(event, room: room, connection: connection)
         } catch let error as PostgresError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
-            logger.error("cannot read unread counts; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
-            let frame = Frames.close(prefix, h2ac: nil)
-            for user in local {
-                for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
-                    outbox.add(frame, to: entry.session)
-                    DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
-                }
-            }
+            logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+            deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)
             return
         }
-        let parts = NotificationInputs.eventPart(event, room: room)
         for user in local {
             var byFocus: [Int64?: ByteBuffer] = [:]
             for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
@@ -375,12 +370,22 @@ final class EventListener: @unchecked Sendable {
                     frame = rendered
                 } else {
                     let input = NotificationInputs.input(
-                        kind: event.kind, message: parts.message, sender: parts.sender, conversation: parts.conversation,
-                        recipient: user, focus: entry.focusedConversationId, unread: unread[user],
+                        kind: event.kind, parts: parts, recipient: user, focus: entry.focusedConversationId, unread: unread[user],
                         muted: unread[user]?.muted ?? room?.members[user] ?? false)
                     frame = Frames.close(prefix, h2ac: decider.decision(forEvent: event.kind, input: input))
                     byFocus[entry.focusedConversationId] = frame
                 }
+                outbox.add(frame, to: entry.session)
+                DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
+            }
+        }
+    }
+
+    /// One frame for every session of these users that has not had this event yet.
+    private func deliverSame(_ frame: ByteBuffer, to users: [Int64], event: LoggedEvent) {
+        let position = event.position
+        for user in users {
+            for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
                 outbox.add(frame, to: entry.session)
                 DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
             }

@@ -48,40 +48,65 @@ struct NotificationInputs {
         return counts
     }
 
-    /// The parts shared by every recipient of one event.
-    static func eventPart(_ event: LoggedEvent, room: RecipientCache.Room?) -> (message: JSON, sender: JSON, conversation: JSON) {
+    /// The parts shared by every recipient of one event, in the shape `lua/README.md` documents:
+    /// for a reaction, the reacted-to message, the reactor as `sender` and a `reaction`; for a
+    /// read receipt, the reader. Looked up once per event, not per recipient.
+    struct EventParts {
+        var message: JSON
+        var sender: JSON
+        var conversation: JSON
+        var extra: [(String, JSON)] = []
+    }
+
+    static func eventPart(_ event: LoggedEvent, room: RecipientCache.Room?, connection: PostgresConnection) throws -> EventParts {
         let payload = (try? JSON.parse(event.payload)) ?? .null
-        let sender: JSON
-        if event.kind == "new_message", let s = payload["sender"] {
-            sender = s
-        } else if let userId = payload["userId"]?.intValue ?? payload["senderId"]?.intValue {
-            sender = ["id": .int(userId)]
-        } else {
-            sender = .null
-        }
         let conversation: JSON = [
             "id": .int(event.roomId),
             "type": .string(room?.type ?? "group"),
             "name": JSON(room?.name),
             "participantCount": JSON(room?.members.count ?? 0),
         ]
-        return (payload, sender, conversation)
+        let actorId = payload["userId"]?.intValue
+        switch event.kind {
+        case "new_message":
+            return EventParts(message: payload, sender: payload["sender"] ?? .null, conversation: conversation)
+        case "reaction_added", "reaction_removed":
+            let message = try payload["messageId"]?.intValue.flatMap {
+                try connection.query("SELECT chat_message_json(m) FROM chat_messages m WHERE m.id = $1", [$0]).string(0, 0)
+            }.map { JSON.raw($0) } ?? .null
+            let reaction: JSON = ["emoji": payload["emoji"] ?? .null, "userId": JSON(actorId), "count": payload["count"] ?? .null]
+            return EventParts(message: message, sender: try user(actorId, connection), conversation: conversation, extra: [("reaction", reaction)])
+        case "message_read":
+            let reader = try user(actorId, connection)
+            return EventParts(message: payload, sender: reader, conversation: conversation,
+                              extra: [("reader", reader), ("upToMessageId", payload["upToMessageId"] ?? .null)])
+        default:
+            return EventParts(message: payload, sender: actorId.map { ["id": .int($0)] } ?? .null, conversation: conversation)
+        }
     }
 
-    static func input(kind: String, message: JSON, sender: JSON, conversation: JSON, recipient: Int64, focus: Int64?,
-                      unread: Unread?, muted: Bool) -> JSON {
-        [
-            "event": .string(kind),
-            "message": message,
-            "sender": sender,
-            "conversation": conversation,
-            "recipient": [
+    private static func user(_ id: Int64?, _ connection: PostgresConnection) throws -> JSON {
+        guard let id, let text = try connection.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0) else {
+            return id.map { ["id": .int($0)] } ?? .null
+        }
+        return .raw(text)
+    }
+
+    static func input(kind: String, parts: EventParts, recipient: Int64, focus: Int64?, unread: Unread?, muted: Bool) -> JSON {
+        var fields: [(String, JSON)] = [
+            ("event", .string(kind)),
+            ("message", parts.message),
+            ("sender", parts.sender),
+            ("conversation", parts.conversation),
+            ("recipient", [
                 "id": .int(recipient),
                 "focusedConversationId": JSON(focus),
                 "unreadTotal": .int(unread?.total ?? 0),
                 "unreadInConversation": .int(unread?.inConversation ?? 0),
                 "muted": .bool(muted),
-            ],
+            ]),
         ]
+        fields += parts.extra
+        return .object(fields)
     }
 }

@@ -165,3 +165,21 @@ def test_broken_script_keeps_the_last_good_version_and_shows_in_status(alice, bo
     sent = send(alice, conversation, "still delivered")
     decision = frame_for(b, sent["id"])["h2ac"]
     assert decision["toast"]["body"] == "still delivered"
+
+
+def test_reaction_toasts_the_author_of_the_message(alice, bob, clients):
+    conversation = direct(alice, bob)
+    a = clients(alice)
+    message = send(alice, conversation, "¿Vamos a la milonga?")
+    assert bob.post(f"/api/messages/{message['id']}/reactions", {"emoji": "👍"}).status_code == 201
+    frame = a.wait_for(lambda f: f["type"] == "reaction_added" and f["messageId"] == message["id"])
+    assert frame["h2ac"]["toast"] == {"title": "Bob reacted 👍", "body": "¿Vamos a la milonga?"}
+
+
+def test_first_message_of_a_new_group_is_sent_with_it(alice, bob):
+    r = alice.post("/api/messages/groups", {"name": "Práctica", "participantIds": [bob.id], "firstMessage": "¡Bienvenidos!"})
+    assert r.status_code == 201
+    conversation = r.json()["conversation"]
+    assert conversation["lastMessage"]["content"] == "¡Bienvenidos!"
+    history = bob.get(f"/api/messages/{conversation['id']}").json()["messages"]
+    assert [m["content"] for m in history] == ["¡Bienvenidos!"]

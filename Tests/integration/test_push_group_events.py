@@ -48,3 +48,18 @@ def test_removed_member_gets_nothing_more_until_added_back(alice, bob, carol, cl
     b.wait_for(kind_in("member_added", group))
     again = send(alice, group, "welcome back")
     b.wait_for(lambda f: f["type"] == "new_message" and f["message"]["id"] == again["id"])
+
+
+def test_token_of_a_user_who_does_not_exist_is_refused():
+    import pytest
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+    from conftest import WS_URL, make_jwt
+    import time as clock
+    token = make_jwt({"sub": "987654321", "exp": int(clock.time()) + 600})
+    with pytest.raises((ConnectionClosed, InvalidStatus)) as refused:
+        with connect(WS_URL, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10) as ws:
+            while True:
+                ws.recv(timeout=5)
+    if isinstance(refused.value, ConnectionClosed):
+        assert refused.value.rcvd.code == 4001

@@ -231,3 +231,12 @@ def test_every_error_has_the_one_shape(alice, room):
         body = r.json()
         assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
         assert body["error"]["code"].replace("_", "").isalpha() and body["error"]["code"] == body["error"]["code"].lower()
+
+
+def test_literal_paths_answer_405_with_their_own_methods(alice):
+    import requests as http
+    from conftest import BASE_URL
+    r = http.get(BASE_URL + "/api/messages/groups", headers=alice.headers, timeout=10)
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    r = http.delete(BASE_URL + "/api/messages/search", headers=alice.headers, timeout=10)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"

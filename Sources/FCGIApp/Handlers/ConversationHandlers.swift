@@ -39,9 +39,10 @@ enum ConversationHandlers {
         let name = try body.optionalString("name")?.trimmed
         let participantIds = try body.ids("participantIds", maxCount: maxGroupSize - 1)
         let avatar = try body.optionalString("avatar")
+        let firstMessage = try body.optionalString("firstMessage")
         // Missing required information is answered in the H2AC script's words.
         let hookInput: JSON = [
-            "name": JSON(name), "avatar": JSON(avatar), "firstMessage": JSON(try body.optionalString("firstMessage")),
+            "name": JSON(name), "avatar": JSON(avatar), "firstMessage": JSON(firstMessage),
             "participantIds": participantIds.map { .array($0.map { .int($0) }) } ?? .null,
         ]
         if let problem = exchange.context.hooks.validateGroupCreation(hookInput) {
@@ -55,8 +56,20 @@ enum ConversationHandlers {
         if let avatar, let problem = Validation.mediaURLProblem(avatar) {
             throw APIError.validation(problem.replacingOccurrences(of: "mediaUrl", with: "avatar") + ".")
         }
-        let store = ConversationStore(try exchange.db)
-        let roomId = try store.createGroup(creatorId: exchange.userId, name: name, avatar: avatar, participantIds: participantIds)
+        let maxCharacters = exchange.context.configuration.maxMessageCharacters
+        if let firstMessage, let problem = Validation.contentProblem(firstMessage, maxCharacters: maxCharacters) {
+            throw APIError(400, firstMessage.count > maxCharacters ? "content_too_long" : "validation_failed", "firstMessage: " + problem + ".")
+        }
+        let db = try exchange.db
+        let store = ConversationStore(db)
+        // The group and its optional first message are created together or not at all.
+        let roomId = try db.transaction {
+            let roomId = try store.createGroup(creatorId: exchange.userId, name: name, avatar: avatar, participantIds: participantIds)
+            if let firstMessage, !firstMessage.trimmed.isEmpty {
+                _ = try MessageStore(db).send(roomId: roomId, senderId: exchange.userId, draft: MessageStore.Draft(content: firstMessage))
+            }
+            return roomId
+        }
         exchange.context.wakeup.poke()
         let conversation = try store.json(roomId: roomId, viewerId: exchange.userId)
         let nextSteps = exchange.context.hooks.nextSteps(kind: "group", created: true, conversation: conversation)
