@@ -105,7 +105,7 @@ def _pair(name, value):
     return length(len(name)) + length(len(value)) + name + value
 
 
-def fcgi_request(method, path, params=None, body=b"", timeout=10):
+def fcgi_request(method, path, params=None, body=b"", timeout=10, socket_path=None):
     """Sends one FastCGI responder request and returns (status, headers, body bytes)."""
     env = {
         "REQUEST_METHOD": method, "DOCUMENT_URI": path, "REQUEST_URI": path, "QUERY_STRING": "",
@@ -122,7 +122,7 @@ def fcgi_request(method, path, params=None, body=b"", timeout=10):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
-        sock.connect(fcgi_socket_path())
+        sock.connect(socket_path or fcgi_socket_path())
         try:
             sock.sendall(stream)
         except (BrokenPipeError, ConnectionResetError):
