@@ -31,6 +31,8 @@ final class EventListener: @unchecked Sendable {
     private var connection: PostgresConnection?
     private var position = LogPosition.start
     private var positionKnown = false
+    /// Users confirmed to exist (see `register`).
+    private var knownUsers = Set<Int64>()
     /// Whether a connection was ever established: later ones count as reconnects.
     private var everConnected = false
     private let registry = SessionRegistry()
@@ -105,6 +107,10 @@ final class EventListener: @unchecked Sendable {
     }
 
     private func waitForWork() {
+        // Queries since the last wait may have read NOTIFYs into libpq's buffer: the socket then
+        // has nothing left to wake poll(), so take them first (else a wake-up waits for the
+        // 1 s poll).
+        if connection != nil { handleNotifications() }
         let now = Clock.nanoseconds()
         var deadline = now + 1_000_000_000
         if connection != nil {
@@ -239,11 +245,16 @@ final class EventListener: @unchecked Sendable {
             deferred.append((session, userId, since))
             return
         }
-        // A valid token for a user who does not exist is refused, as REST answers 401.
-        if let connection, (try? connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount) == 0 {
-            logger.info("token for an unknown user; closing", metadata: ["user.id": "\(userId)"])
-            session.eventLoop.execute { session.close(code: .unknown(4001), reason: "unknown user") }
-            return
+        // A valid token for a user who does not exist is refused, as REST answers 401. Users
+        // are never deleted, so one found stays known (no query per reconnect of a known user).
+        if !knownUsers.contains(userId), let connection {
+            if (try? connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount) == 0 {
+                logger.info("token for an unknown user; closing", metadata: ["user.id": "\(userId)"])
+                session.eventLoop.execute { session.close(code: .unknown(4001), reason: "unknown user") }
+                return
+            }
+            if knownUsers.count > 1_000_000 { knownUsers.removeAll() }
+            knownUsers.insert(userId)
         }
         guard let since else {
             outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
@@ -317,9 +328,10 @@ final class EventListener: @unchecked Sendable {
                 for event in events {
                     try dispatch(event, connection: connection)
                     position = event.position
+                    // Each event's frames leave at once, not after the rest of the batch.
+                    outbox.flush()
                 }
                 rounds += 1
-                outbox.flush()
             } while lastCount == settings.batchSize && rounds < 20
             let now = Clock.nanoseconds()
             let waiting = lastCount == settings.batchSize ? true : try reader.hasEventsBeyondHorizon()
