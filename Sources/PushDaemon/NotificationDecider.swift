@@ -73,7 +73,7 @@ struct NotificationInputs {
         case "reaction_added", "reaction_removed":
             let message = try payload["messageId"]?.intValue.flatMap {
                 try connection.query("SELECT chat_message_json(m) FROM chat_messages m WHERE m.id = $1", [$0]).string(0, 0)
-            }.map { JSON.raw($0) } ?? .null
+            }.flatMap { try? JSON.parse($0) } ?? .null  // parsed once here, not once per recipient
             let reaction: JSON = ["emoji": payload["emoji"] ?? .null, "userId": JSON(actorId), "count": payload["count"] ?? .null]
             return EventParts(message: message, sender: try user(actorId, connection), conversation: conversation, extra: [("reaction", reaction)])
         case "message_read":
@@ -86,10 +86,11 @@ struct NotificationInputs {
     }
 
     private static func user(_ id: Int64?, _ connection: PostgresConnection) throws -> JSON {
-        guard let id, let text = try connection.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0) else {
+        guard let id, let text = try connection.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0),
+              let user = try? JSON.parse(text) else {
             return id.map { ["id": .int($0)] } ?? .null
         }
-        return .raw(text)
+        return user
     }
 
     static func input(kind: String, parts: EventParts, recipient: Int64, focus: Int64?, unread: Unread?, muted: Bool) -> JSON {

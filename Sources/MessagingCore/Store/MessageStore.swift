@@ -14,13 +14,22 @@ public struct MessageStore {
 
     public func history(roomId: Int64, viewerId: Int64, before: Int64?, limit: Int) throws(PostgresError) -> HistoryPage {
         try db.query("SELECT chat_require_member($1, $2)", [roomId, viewerId])
+        // The room id reaches the page's query through LATERAL, as a value the planner does not
+        // know: it then walks the room's (room_id, id) index. Given the id as a constant, a room
+        // holding most of the table made it walk the whole table's primary key backwards,
+        // skipping every newer message of other rooms (40 ms instead of 1 ms for a page).
         let result = try db.query(
             """
-            SELECT m.id, chat_message_json(m, chat_reactions_json(m.id, $2))
-            FROM chat_messages m
-            WHERE m.room_id = $1 AND ($3::bigint IS NULL OR m.id < $3)
-            ORDER BY m.id DESC
-            LIMIT $4
+            SELECT page.id, page.message
+            FROM chat_rooms r
+            CROSS JOIN LATERAL (
+                SELECT m.id, chat_message_json(m, chat_reactions_json(m.id, $2)) AS message
+                FROM chat_messages m
+                WHERE m.room_id = r.id AND ($3::bigint IS NULL OR m.id < $3)
+                ORDER BY m.id DESC
+                LIMIT $4) page
+            WHERE r.id = $1
+            ORDER BY page.id DESC
             """,
             [roomId, viewerId, before, limit + 1])
         let count = min(result.rowCount, limit)
