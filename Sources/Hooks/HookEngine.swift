@@ -74,6 +74,34 @@ public final class HookEngine {
         }
     }
 
+    /// The decisions for one push event and many recipients: `shared` holds the fields every
+    /// recipient's input has in common (event, message, sender, conversation, ...), `recipients`
+    /// each one's own (`recipient`). Same results as calling `notification(forEvent:_:)` with
+    /// each merged input, but the shared part is converted to Lua once. nil: no hook for the event.
+    public func notifications(forEvent event: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]? {
+        let function: String
+        let builtin: (JSON) -> JSON
+        switch event {
+        case "new_message": (function, builtin) = ("on_message", BuiltinHooks.messageNotification)
+        case "reaction_added": (function, builtin) = ("on_reaction", BuiltinHooks.reactionNotification)
+        case "message_read": (function, builtin) = ("on_read", BuiltinHooks.readReceiptNotification)
+        default: return nil
+        }
+        let outcomes = runtime.callEach(entry: "notifications", function: function, shared: shared, each: recipients)
+        return zip(outcomes, recipients).map { outcome, own in
+            let input = { JSON.object(shared + own) }
+            guard case let .returned(value, line) = outcome else { return builtin(input()) }
+            do {
+                return try HookResultShape.decision(value)
+            } catch let problem as ShapeProblem {
+                runtime.reportMalformed(entry: "notifications", function: function, line: line, problem: problem.description)
+                return builtin(input())
+            } catch {
+                return builtin(input())
+            }
+        }
+    }
+
     /// For a status endpoint: per script its file, when the version in use was loaded, and the
     /// last load and runtime errors ("file:line: message"); plus every file that does not compile.
     public func status() -> JSON {

@@ -43,6 +43,28 @@ extension LuaState {
         }
     }
 
+    /// Pushes a copy of the value at `index` (e.g. a function to call again).
+    func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
+
+    /// Pushes a new table holding every field of the table at `sharedIndex` (the same values,
+    /// not copies) and `own` fields converted from JSON.
+    func pushInput(sharedAt sharedIndex: Int32, own: [(String, JSON)]) {
+        let shared = lua_absindex(L, sharedIndex)
+        lua_createtable(L, 0, Int32(clamping: own.count + 8))
+        let input = lua_absindex(L, -1)
+        lua_pushnil(L)
+        while lua_next(L, shared) != 0 {
+            lua_pushvalue(L, -2)       // key
+            lua_rotate(L, -2, 1)       // key, key, value -> key, value on top of key
+            lua_rawset(L, input)       // input[key] = value; leaves the iteration key
+        }
+        for (key, value) in own where !value.isNull {
+            push(key)
+            push(value)
+            lua_rawset(L, input)
+        }
+    }
+
     /// The value at `index` as JSON; raw access only, so no script code runs.
     func json(at index: Int32, depth: Int = 0) throws(LuaConversionError) -> JSON {
         let index = lua_absindex(L, index)

@@ -171,6 +171,55 @@ final class ScriptRuntime {
         }
     }
 
+    /// Calls `function` once per item of `each`, with one table argument: the `shared` fields,
+    /// converted to Lua once for all calls (the same tables for every call: scripts treat their
+    /// input as read-only), plus the item's own fields. For an event with many recipients this
+    /// avoids converting the message, sender and conversation again for each of them.
+    func callEach(entry name: String, function: String, shared: [(String, JSON)], each: [[(String, JSON)]]) -> [HookCallOutcome] {
+        reloadIfDue()
+        var outcomes: [HookCallOutcome] = []
+        outcomes.reserveCapacity(each.count)
+        guard let reference = entries[name]?.moduleReference else { return Array(repeating: .notProvided, count: each.count) }
+        let base = lua.top
+        defer { lua.setTop(base) }
+        lua.pushReference(reference)
+        lua.pushRawField(ofTableAt: -1, function)
+        guard lua.isFunction(at: -1) else { return Array(repeating: .notProvided, count: each.count) }
+        let functionIndex = lua.top
+        let line = lua.lineDefined(ofFunctionAt: -1)
+        lua.push(JSON.object(shared))
+        let sharedIndex = lua.top
+        let relativePath = name + ".lua"
+        for fields in each {
+            lua.pushCopy(of: functionIndex)
+            lua.pushInput(sharedAt: sharedIndex, own: fields)
+            let result = lua.limitedCall(arguments: 1, results: 1, instructionBudget: limits.instructionBudget)
+            drainLog(script: relativePath, function: function)
+            switch result {
+            case .success:
+                do {
+                    outcomes.append(.returned(try lua.json(at: -1), line: line))
+                } catch {
+                    reportMalformed(entry: name, function: function, line: line, problem: "returned \(error.message)")
+                    outcomes.append(.failed)
+                }
+                lua.pop()
+            case let .failure(failure):
+                HookFailures.record(failure.kind == .instructionBudget ? .timeout : failure.kind == .memory ? .memory : .runtime)
+                recordRuntimeError(failure.message, entry: name, function: function)
+                if failure.kind == .memory {
+                    // The state is rebuilt: its tables are gone, so the rest get the built-in.
+                    recoverMemory()
+                    outcomes += Array(repeating: HookCallOutcome.failed, count: each.count - outcomes.count - 1)
+                    outcomes.append(.failed)
+                    return outcomes
+                }
+                outcomes.append(.failed)
+            }
+        }
+        return outcomes
+    }
+
     /// A hook returned something the contract does not accept: logged like an error.
     func reportMalformed(entry name: String, function: String, line: Int?, problem: String) {
         HookFailures.record(.malformed)

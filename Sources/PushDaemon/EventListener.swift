@@ -374,20 +374,27 @@ final class EventListener: @unchecked Sendable {
             deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)
             return
         }
+        // One decision per (recipient, focused conversation): a user's devices that look at the
+        // same conversation share a frame. All of them in one hook call for the event.
+        var slots: [(user: Int64, focus: Int64?)] = []
+        var slotIndex: [Int64: [Int64?: Int]] = [:]
         for user in local {
-            var byFocus: [Int64?: ByteBuffer] = [:]
             for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
-                let frame: ByteBuffer
-                if let rendered = byFocus[entry.focusedConversationId] {
-                    frame = rendered
-                } else {
-                    let input = NotificationInputs.input(
-                        kind: event.kind, parts: parts, recipient: user, focus: entry.focusedConversationId, unread: unread[user],
-                        muted: unread[user]?.muted ?? room?.members[user] ?? false)
-                    frame = Frames.close(prefix, h2ac: decider.decision(forEvent: event.kind, input: input))
-                    byFocus[entry.focusedConversationId] = frame
+                if slotIndex[user]?[entry.focusedConversationId] == nil {
+                    slotIndex[user, default: [:]][entry.focusedConversationId] = slots.count
+                    slots.append((user, entry.focusedConversationId))
                 }
-                outbox.add(frame, to: entry.session)
+            }
+        }
+        let recipients = slots.map { slot in
+            NotificationInputs.recipient(slot.user, focus: slot.focus, unread: unread[slot.user],
+                                         muted: unread[slot.user]?.muted ?? room?.members[slot.user] ?? false)
+        }
+        let decisions = decider.decisions(forEvent: event.kind, shared: NotificationInputs.shared(kind: event.kind, parts: parts), recipients: recipients)
+        let frames = slots.indices.map { Frames.close(prefix, h2ac: decisions?[$0]) }
+        for user in local {
+            for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
+                outbox.add(frames[slotIndex[user]![entry.focusedConversationId]!], to: entry.session)
                 DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
             }
         }

@@ -5,13 +5,15 @@ import MessagingCore
 /// frame as `h2ac`. Called only on the listener thread, so an implementation that is not
 /// thread-safe (a Lua state) needs no locking. nil: the event kind has no hook.
 protocol NotificationDecider: AnyObject {
-    func decision(forEvent kind: String, input: JSON) -> JSON?
+    /// One decision per recipient: `shared` is what every recipient's input has in common,
+    /// each element of `recipients` the fields of one (its `recipient` object).
+    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]?
 }
 
 /// The Lua hooks (`Sources/Hooks`): new messages, reactions and read receipts.
 extension HookEngine: NotificationDecider {
-    func decision(forEvent kind: String, input: JSON) -> JSON? {
-        notification(forEvent: kind, input)
+    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]? {
+        notifications(forEvent: kind, shared: shared, recipients: recipients)
     }
 }
 
@@ -93,21 +95,20 @@ struct NotificationInputs {
         return user
     }
 
-    static func input(kind: String, parts: EventParts, recipient: Int64, focus: Int64?, unread: Unread?, muted: Bool) -> JSON {
-        var fields: [(String, JSON)] = [
-            ("event", .string(kind)),
-            ("message", parts.message),
-            ("sender", parts.sender),
-            ("conversation", parts.conversation),
-            ("recipient", [
-                "id": .int(recipient),
-                "focusedConversationId": JSON(focus),
-                "unreadTotal": .int(unread?.total ?? 0),
-                "unreadInConversation": .int(unread?.inConversation ?? 0),
-                "muted": .bool(muted),
-            ]),
-        ]
-        fields += parts.extra
-        return .object(fields)
+    /// What every recipient's hook input has in common.
+    static func shared(kind: String, parts: EventParts) -> [(String, JSON)] {
+        [("event", .string(kind)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
+            + parts.extra
+    }
+
+    /// One recipient's own part of the input.
+    static func recipient(_ recipient: Int64, focus: Int64?, unread: Unread?, muted: Bool) -> [(String, JSON)] {
+        [("recipient", [
+            "id": .int(recipient),
+            "focusedConversationId": JSON(focus),
+            "unreadTotal": .int(unread?.total ?? 0),
+            "unreadInConversation": .int(unread?.inConversation ?? 0),
+            "muted": .bool(muted),
+        ])]
     }
 }
