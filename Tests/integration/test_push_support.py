@@ -130,7 +130,8 @@ class ExtraDaemon:
     """A push daemon of our own on a loopback port, on the stack's database (clients connect to it
     directly, not through nginx)."""
 
-    def __init__(self, name, env=None, port=None):
+    def __init__(self, name, env=None, port=None, prefix=None):
+        self.prefix = prefix or []  # e.g. setpriv, to run it as another user
         self.port = port or free_port()
         self.name = name
         self.config = os.path.join(STACK_DIR, f"push-{name}.conf")
@@ -152,7 +153,7 @@ class ExtraDaemon:
         return f"ws://127.0.0.1:{self.port}/ws/notifications"
 
     def start(self):
-        self.process = subprocess.Popen([PUSH_DAEMON, "--config", self.config], env=self.env,
+        self.process = subprocess.Popen(self.prefix + [PUSH_DAEMON, "--config", self.config], env=self.env,
                                         stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -185,8 +186,8 @@ class ExtraDaemon:
 def extra_daemons():
     started = []
 
-    def start(name, env=None):
-        daemon = ExtraDaemon(name, env)
+    def start(name, env=None, prefix=None):
+        daemon = ExtraDaemon(name, env, prefix=prefix)
         started.append(daemon)
         return daemon
 
