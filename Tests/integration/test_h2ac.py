@@ -96,20 +96,27 @@ def test_unfocused_recipient_gets_a_toast_and_the_lists_badge_counts(alice, bob,
     assert in_conversation == 2 and total == 3
 
 
+def decision_after_focus(sender, client, conversation, focus, wanted):
+    """Sends until the decision shows the focus frame was applied (it travels to the daemon on
+    another path than the send): bounded retries instead of a fixed sleep."""
+    client.send({"type": "focus", "conversationId": focus})
+    for attempt in range(20):
+        sent = send(sender, conversation, f"mirá {attempt}")
+        decision = frame_for(client, sent["id"])["h2ac"]
+        if wanted(decision):
+            return decision, sent
+        time.sleep(0.1)
+    raise AssertionError(f"focus {focus} was not applied: {decision}")
+
+
 def test_focused_recipient_scrolls_without_toast(alice, bob, clients):
     conversation = direct(alice, bob)
     b = clients(bob)
-    b.send({"type": "focus", "conversationId": conversation})
-    time.sleep(0.3)  # the focus frame and the send travel different paths
-    sent = send(alice, conversation, "mirá")
-    decision = frame_for(b, sent["id"])["h2ac"]
-    assert decision["scroll"] is True
+    decision, _ = decision_after_focus(alice, b, conversation, conversation, lambda d: d["scroll"] is True)
     assert decision.get("toast") is None and decision.get("sound") is None
-    # Looking at another conversation: toast again.
-    b.send({"type": "focus", "conversationId": conversation + 1000000})
-    time.sleep(0.3)
-    sent = send(alice, conversation, "¿estás?")
-    assert frame_for(b, sent["id"])["h2ac"]["toast"]["body"] == "¿estás?"
+    # Looking at another conversation: a toast again.
+    decision, sent = decision_after_focus(alice, b, conversation, conversation + 1000000, lambda d: d.get("toast") is not None)
+    assert decision["toast"]["body"] == sent["content"] and decision["scroll"] is False
 
 
 def test_muted_conversation_changes_badges_but_no_toast_or_sound(alice, bob, clients):
