@@ -71,6 +71,12 @@ let package = Package(
         ),
 
         .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON"]),
+        // Pure parts of the executables: WebSocket frame rules, UTF-8 validation, routing.
+        .testTarget(
+            name: "PushDaemonTests",
+            dependencies: ["PushDaemon", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
+        ),
+        .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
         .testTarget(
             name: "HooksTests",
             dependencies: ["Hooks", "JSON", .product(name: "Logging", package: "swift-log")],

@@ -1,0 +1,47 @@
+import Testing
+
+@testable import FCGIApp
+
+/// Routing: literal segments win over parameters, 405 lists the methods of the most specific
+/// pattern only, and parameters are percent-decoded.
+@Suite struct RouterTests {
+    let router = Application().router
+
+    func routeName(_ method: String, _ path: String) -> String? {
+        if case let .found(route, _) = router.match(method: method, path: path) { return route.name }
+        return nil
+    }
+
+    @Test func literalsWinOverParameters() {
+        #expect(routeName("GET", "/api/messages/conversations") == "GET /api/messages/conversations")
+        #expect(routeName("GET", "/api/messages/search") == "GET /api/messages/search")
+        #expect(routeName("GET", "/api/messages/42") == "GET /api/messages/:conversationId")
+        #expect(routeName("HEAD", "/api/health") == "GET /api/health")
+    }
+
+    @Test func methodNotAllowedListsTheSpecificPatternsMethods() {
+        guard case let .methodNotAllowed(allowed) = router.match(method: "GET", path: "/api/messages/groups") else {
+            Issue.record("expected 405")
+            return
+        }
+        #expect(allowed == ["POST"])
+        guard case let .methodNotAllowed(onMessages) = router.match(method: "PUT", path: "/api/messages/42") else {
+            Issue.record("expected 405")
+            return
+        }
+        #expect(onMessages == ["DELETE", "GET", "PATCH", "POST"])
+    }
+
+    @Test func unknownPathsAreNotFound() {
+        if case .notFound = router.match(method: "GET", path: "/api/nothing/here") {} else { Issue.record("expected 404") }
+    }
+
+    @Test func parametersArePercentDecoded() {
+        guard case let .found(_, parameters) = router.match(method: "DELETE", path: "/api/messages/7/reactions/%E2%9D%A4%EF%B8%8F") else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(parameters["emoji"] == "❤️" && parameters["messageId"] == "7")
+        #expect(percentDecode("%zz") == nil && percentDecode("%C3%28") == nil)
+    }
+}
