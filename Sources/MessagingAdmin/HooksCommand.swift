@@ -66,8 +66,14 @@ struct HooksCommand: ParsableCommand {
         @Option(name: .long, help: "A JSON file with the event (or the guidance context / group input).")
         var input: String?
 
+        @Option(name: .long, help: "The recipient's user id (the sender's id shows what their other devices get).")
+        var recipient: Int64?
+
         @Option(name: .long, help: "The conversation the recipient is looking at.")
         var recipientFocused: Int64?
+
+        @Option(name: .long, help: "The recipient's unread count in this conversation and in total, e.g. 3,12.")
+        var unread: String?
 
         @Flag(name: .long, help: "The recipient muted the conversation.")
         var muted = false
@@ -84,7 +90,7 @@ struct HooksCommand: ParsableCommand {
                 guard var event = try loadInput(default: flowOrEvent) else {
                     throw ValidationError("no example event at \(dir)/examples/\(flowOrEvent).json; pass --input")
                 }
-                event = adjustingRecipient(of: event)
+                event = try adjustingRecipient(of: event)
                 decision = engine.notification(forEvent: flowOrEvent, event)
             default:
                 throw ValidationError("unknown flow or event \"\(flowOrEvent)\"")
@@ -106,8 +112,16 @@ struct HooksCommand: ParsableCommand {
             }
         }
 
-        private func adjustingRecipient(of event: JSON) -> JSON {
+        private func adjustingRecipient(of event: JSON) throws -> JSON {
             guard var recipient = event["recipient"] else { return event }
+            if let id = self.recipient { recipient = recipient.setting("id", .int(id)) }
+            if let unread {
+                let parts = unread.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.count == 2, let inConversation = parts[0], let total = parts[1] else {
+                    throw ValidationError("--unread expects two numbers: in this conversation, in total (e.g. 3,12)")
+                }
+                recipient = recipient.setting("unreadInConversation", .int(inConversation)).setting("unreadTotal", .int(total))
+            }
             if let recipientFocused { recipient = recipient.setting("focusedConversationId", .int(recipientFocused)) }
             if muted { recipient = recipient.setting("muted", true) }
             return event.setting("recipient", recipient)
