@@ -12,12 +12,8 @@ from test_push_support import clients  # noqa: F401
 COUNT = int(os.environ.get("PUSH_LATENCY_MESSAGES", "300"))
 
 
-def test_delivery_latency(alice, bob, clients):
-    conv = direct(alice, bob)
-    receiver = clients(bob)
-    arrived = {}
-    done = threading.Event()
-
+def record_arrivals(receiver, arrived, done):
+    """Starts a thread that notes when each new_message frame arrives, by content, until `done`."""
     def receive():
         while not done.is_set():
             try:
@@ -28,9 +24,19 @@ def test_delivery_latency(alice, bob, clients):
                 return
             if frame.get("type") == "new_message":
                 arrived[frame["message"]["content"]] = time.perf_counter()
-
     thread = threading.Thread(target=receive, daemon=True)
     thread.start()
+    return thread
+
+
+def test_delivery_latency(alice, bob, clients):
+    conv = direct(alice, bob)
+    receiver = clients(bob)
+    arrived = {}
+    done = threading.Event()
+
+
+    thread = record_arrivals(receiver, arrived, done)
     started = {}
     session = __import__("requests").Session()
     for i in range(COUNT):
@@ -67,16 +73,6 @@ def test_delivery_latency_with_concurrent_senders(make_user, clients):
     arrived, started = {}, {}
     done = threading.Event()
 
-    def receive():
-        while not done.is_set():
-            try:
-                frame = json.loads(receiver.ws.recv(timeout=0.5))
-            except TimeoutError:
-                continue
-            except Exception:
-                return
-            if frame.get("type") == "new_message":
-                arrived[frame["message"]["content"]] = time.perf_counter()
 
     failures = []
 
@@ -93,8 +89,7 @@ def test_delivery_latency_with_concurrent_senders(make_user, clients):
             else:
                 failures.append((key, r.status_code, r.text[:200]))
 
-    listener = threading.Thread(target=receive, daemon=True)
-    listener.start()
+    listener = record_arrivals(receiver, arrived, done)
     per_sender = COUNT // 2
     threads = [threading.Thread(target=send_many, args=(u, per_sender)) for u in senders]
     t0 = time.perf_counter()
