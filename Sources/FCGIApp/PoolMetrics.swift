@@ -60,6 +60,11 @@ final class PoolMetrics: @unchecked Sendable {
         for (kind, count) in report.postgresErrors { common.postgresErrors(kind: kind, count: count) }
         if report.postgresReconnects > 0 { common.postgresReconnects(count: report.postgresReconnects) }
         for (kind, count) in report.hookFailures { common.hookFailures(kind: kind, count: count) }
+        if report.sendBatches.sends > 0 {
+            registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "together")]).increment(by: Int64(report.sendBatches.together))
+            registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "one_by_one")]).increment(by: Int64(report.sendBatches.oneByOne))
+            registry.makeCounter(descriptor: MetricCatalog.fcgiBatchedSends).increment(by: Int64(report.sendBatches.sends))
+        }
         lock.lock()
         // A worker's last report can arrive after it was reaped: only live workers count.
         if threadStates[report.pid] != nil { threadStates[report.pid] = (report.busyThreads, report.threads) }

@@ -15,6 +15,8 @@ final class Supervisor {
     private var retiring: Set<pid_t> = []
     private var stoppingSince: Date?
     private var recentCrashes: [Date] = []
+    /// After a burst of workers dying at start, no respawn before this (a pause, not a fork loop).
+    private var respawnNotBefore = Date.distantPast
     private var metrics: PoolMetrics?
 
     init(configuration: Configuration, configPath: String?, logger: Logger) {
@@ -102,8 +104,12 @@ final class Supervisor {
                 logger.warning("worker died; starting a new one", metadata: ["worker.pid": "\(pid)", "worker.status": "\(status)"])
                 if Date().timeIntervalSince(startedAt) < 1 { recentCrashes.append(Date()) }
                 recentCrashes.removeAll { Date().timeIntervalSince($0) > 10 }
-                // A worker that cannot start at all must not turn the supervisor into a fork loop.
-                if recentCrashes.count > 5 { usleep(500_000) }
+                // A worker that cannot start at all must not turn the supervisor into a fork loop:
+                // topUp starts its replacement after the pause.
+                if recentCrashes.count > 5 {
+                    respawnNotBefore = Date().addingTimeInterval(1)
+                    continue
+                }
             }
             spawn()
         }
@@ -112,13 +118,22 @@ final class Supervisor {
     /// Starts workers until the pool has `fcgi_workers` again (after a failed start, a crash
     /// loop's pause or a reload that could not start everyone).
     private func topUp() {
-        guard stoppingSince == nil else { return }
+        guard stoppingSince == nil, Date() >= respawnNotBefore else { return }
         for _ in current.count..<max(current.count, configuration.fcgiWorkers) { spawn() }
     }
 
     /// New workers first; the old ones drain only once their replacements are running, so a
     /// reload that cannot start workers (a broken binary) leaves the old pool serving.
     private func reload() {
+        // New workers read the file again: one they would refuse must not replace a working pool.
+        if let configPath {
+            do {
+                _ = try Configuration.load(path: configPath)
+            } catch {
+                logger.error("reload refused: the configuration is invalid; keeping the running workers", metadata: ["error": "\(error)"])
+                return
+            }
+        }
         logger.notice("reload: replacing workers")
         metrics?.reloaded()
         let old = Array(current.keys)

@@ -9,6 +9,8 @@ final class WorkerContext {
     let configuration: Configuration
     let tokens: TokenService
     let wakeup: EventWakeup
+    /// Shared by the process's threads: sends that arrive together are stored together.
+    let sends: SendBatcher
     let metrics: WorkerMetrics
     let logger: Logger
     private var connection: PostgresConnection?
@@ -16,10 +18,11 @@ final class WorkerContext {
     private var confirmedUsers: [Int64: Date] = [:]
     private var hookEngine: HookEngine?
 
-    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, metrics: WorkerMetrics, logger: Logger) {
+    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, sends: SendBatcher, metrics: WorkerMetrics, logger: Logger) {
         self.configuration = configuration
         self.tokens = tokens
         self.wakeup = wakeup
+        self.sends = sends
         self.metrics = metrics
         self.logger = logger
     }

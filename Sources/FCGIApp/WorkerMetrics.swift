@@ -54,6 +54,15 @@ final class WorkerMetrics: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// A send transaction of `size` sends (recorded only for 2 or more).
+    func sendBatch(size: Int, fellBack: Bool) {
+        guard size > 1 else { return }
+        lock.lock()
+        if fellBack { pending.sendBatches.oneByOne += 1 } else { pending.sendBatches.together += 1 }
+        pending.sendBatches.sends += size
+        lock.unlock()
+    }
+
     func postgresReconnected() {
         lock.lock()
         pending.postgresReconnects += 1

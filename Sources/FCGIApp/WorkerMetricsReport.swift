@@ -7,6 +7,7 @@ import Foundation
 /// Wire format, one report per datagram or split over several, tab-separated lines; every
 /// datagram starts with the `W` line so each one stands alone:
 ///   W pid busy threads | R route status us,us,... | P kind count | C count | H kind count
+///   | B together one_by_one sends
 struct WorkerMetricsReport {
     struct RequestKey: Hashable {
         let route: String
@@ -20,6 +21,8 @@ struct WorkerMetricsReport {
     var postgresErrors: [String: Int] = [:]
     var postgresReconnects = 0
     var hookFailures: [String: Int] = [:]
+    /// Group commits of 2+ sends: stored together, or refused and stored one by one; and their sends.
+    var sendBatches = (together: 0, oneByOne: 0, sends: 0)
 
     /// Datagrams of at most `maxBytes` (a unix datagram socket takes far more; this keeps each
     /// write small and the supervisor's receive buffer fixed).
@@ -35,6 +38,7 @@ struct WorkerMetricsReport {
         for (kind, count) in postgresErrors { lines.append("P\t\(Self.clean(kind))\t\(count)") }
         if postgresReconnects > 0 { lines.append("C\t\(postgresReconnects)") }
         for (kind, count) in hookFailures { lines.append("H\t\(Self.clean(kind))\t\(count)") }
+        if sendBatches.sends > 0 { lines.append("B\t\(sendBatches.together)\t\(sendBatches.oneByOne)\t\(sendBatches.sends)") }
 
         let header = "W\t\(pid)\t\(busyThreads)\t\(threads)\n"
         var datagrams: [[UInt8]] = []
@@ -69,6 +73,10 @@ struct WorkerMetricsReport {
                 report.postgresReconnects += Int(fields[1]) ?? 0
             case ("H", 3):
                 report.hookFailures[fields[1], default: 0] += Int(fields[2]) ?? 0
+            case ("B", 4):
+                report.sendBatches.together += Int(fields[1]) ?? 0
+                report.sendBatches.oneByOne += Int(fields[2]) ?? 0
+                report.sendBatches.sends += Int(fields[3]) ?? 0
             default:
                 continue  // a line from a newer worker during a rolling upgrade: skip it
             }

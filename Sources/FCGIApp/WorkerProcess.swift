@@ -37,11 +37,13 @@ final class WorkerProcess {
         let tokens = TokenService.make(secret: configuration.jwtSecret)
         let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger)
         wakeup.start()
+        let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight,
+                                observe: { [metrics] size, fellBack in metrics.sendBatch(size: size, fellBack: fellBack) })
         let application = Application()
         metrics.startReporting { [self] in threadStates() }  // before any request can fail a hook
         for index in 0..<configuration.fcgiThreads {
             let thread = Thread { [self] in
-                serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, metrics: metrics, logger: logger))
+                serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, sends: sends, metrics: metrics, logger: logger))
             }
             thread.name = "fcgi-\(index)"
             thread.stackSize = 1 << 20

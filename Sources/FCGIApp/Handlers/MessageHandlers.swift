@@ -27,7 +27,7 @@ enum MessageHandlers {
     static func send(_ exchange: Exchange) throws -> HTTPResponse {
         let roomId = try exchange.pathId("conversationId")
         let draft = try draft(from: exchange.body(), maxCharacters: exchange.context.configuration.maxMessageCharacters)
-        let (message, created) = try MessageStore(try exchange.db).send(roomId: roomId, senderId: exchange.userId, draft: draft)
+        let (message, created) = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, connection: try exchange.db)
         if created { exchange.context.wakeup.poke() }
         return .json(created ? 201 : 200, ["message": message])
     }

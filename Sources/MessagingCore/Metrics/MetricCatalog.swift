@@ -10,6 +10,8 @@ import Prometheus
 ///   messaging_fcgi_worker_processes{state="serving"|"draining"}  gauge
 ///   messaging_fcgi_worker_restarts_total{reason="crash"|"recycle"}  counter
 ///   messaging_fcgi_reloads_total                          counter
+///   messaging_fcgi_send_batches_total{outcome="together"|"one_by_one"}  counter (group commits of 2+ sends)
+///   messaging_fcgi_batched_sends_total                    counter (sends stored in a group commit)
 /// Daemon (`push-daemon`, `push_metrics_listen`):
 ///   messaging_push_connected_clients                      gauge
 ///   messaging_push_frames_sent_total                      counter
@@ -32,6 +34,8 @@ public enum MetricCatalog {
     public static let fcgiWorkerProcesses = name("fcgi", "worker_processes", unit: "", "Worker processes (draining: replaced by a reload, finishing in-flight requests).")
     public static let fcgiWorkerRestarts = name("fcgi", "worker_restarts", unit: "total", "Worker processes replaced (crash: died or killed; recycle: fcgi_max_requests reached).")
     public static let fcgiReloads = name("fcgi", "reloads", unit: "total", "Graceful reloads (SIGHUP) of the pool.")
+    public static let fcgiSendBatches = name("fcgi", "send_batches", unit: "total", "Group commits of two or more sends (one_by_one: refused by the database, so each send was stored alone).")
+    public static let fcgiBatchedSends = name("fcgi", "batched_sends", unit: "total", "Sends stored in a group commit with other sends.")
 
     // The push daemon.
     public static let pushConnectedClients = name("push", "connected_clients", unit: "", "Open WebSocket connections.")
