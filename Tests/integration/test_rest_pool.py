@@ -142,3 +142,25 @@ def test_sighup_replaces_every_worker_without_failed_requests(pool, alice, bob):
         assert wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z",
                         RESTORE_DEADLINE), f"old worker {pid} still running"
     assert history_of(alice, cid) == []
+
+
+def test_sighup_with_an_invalid_configuration_keeps_the_running_workers(pool, alice, bob):
+    """New workers would refuse the file and die in a loop: the supervisor checks it first."""
+    from conftest import CONFIG
+    supervisor, before = pool
+    cid = direct(alice, bob)
+    original = open(CONFIG).read()
+    try:
+        with open(CONFIG, "a") as config:
+            config.write("\nno_such_key = 1\n")
+        os.kill(supervisor, signal.SIGHUP)
+        time.sleep(1.5)
+        assert workers(supervisor) == before, "the workers were replaced despite the invalid file"
+        r = requests.get(f"{BASE_URL}/api/messages/{cid}", headers=alice.headers, timeout=5)
+        assert r.status_code == 200, r.text
+    finally:
+        with open(CONFIG, "w") as config:
+            config.write(original)
+    log = os.path.join(os.environ.get("MESSAGING_STACK_DIR", "var/test"), "log", "fcgi-app.log")
+    if os.path.exists(log):
+        assert "reload refused" in open(log).read()

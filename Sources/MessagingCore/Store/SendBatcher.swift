@@ -44,6 +44,9 @@ public final class SendBatcher: @unchecked Sendable {
     /// Stores the message (as `MessageStore.send`), possibly in a transaction with other sends.
     /// `connection` is the calling thread's own; it is used only if this thread leads a batch.
     public func send(roomId: Int64, senderId: Int64, draft: MessageStore.Draft, connection: PostgresConnection) throws(PostgresError) -> (message: JSON, created: Bool) {
+        if maxBatchSize == 1 {  // batching off: every send alone and at once, as many at a time as threads
+            return try MessageStore(connection).send(roomId: roomId, senderId: senderId, draft: draft)
+        }
         let item = Item(roomId: roomId, senderId: senderId, draft: draft)
         condition.lock()
         waiting.append(item)
