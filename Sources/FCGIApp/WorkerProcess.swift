@@ -35,7 +35,8 @@ final class WorkerProcess {
         // Shared by every worker: accept() on it returns EAGAIN instead of blocking.
         _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
         let tokens = TokenService.make(secret: configuration.jwtSecret)
-        let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger)
+        let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger,
+                                 minimumIntervalMicroseconds: configuration.notifyMinIntervalMicroseconds)
         wakeup.start()
         let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight,
                                 observe: { [metrics] size, fellBack in metrics.sendBatch(size: size, fellBack: fellBack) })

@@ -13,6 +13,7 @@ public struct Configuration: Sendable {
     public var fcgiMaxRequests: Int
     public var sendBatchMax: Int
     public var sendBatchesInFlight: Int
+    public var notifyMinIntervalMicroseconds: Int
     public var fcgiDrainSeconds: Int
     public var pushListen: String
     /// nil when `off`.
@@ -40,6 +41,7 @@ public struct Configuration: Sendable {
         ("fcgi_max_requests", "10000", "A worker is replaced after serving this many requests (0: never)."),
         ("send_batch_max", "32", "Most sends a worker process stores in one transaction (group commit); 1 stores each send alone."),
         ("send_batches_in_flight", "1", "Send transactions a worker process runs at once; sends arriving meanwhile wait and go in the next one (more than 1 measured worse: batches then wait on each other's room locks)."),
+        ("notify_min_interval_us", "2000", "Under load, each worker process wakes the push daemons (NOTIFY) at most once per this many microseconds; commits in between share the next wake-up, and a lone send is announced at once. 0: a NOTIFY after every commit burst."),
         ("fcgi_drain_seconds", "30", "On stop or reload, how long in-flight requests may take before workers are killed."),
         ("push_listen", "127.0.0.1:8090", "host:port where the push daemon accepts WebSocket upgrades from nginx."),
         ("metrics_listen", "127.0.0.1:9464", "host:port of the pool's Prometheus endpoint (GET /metrics), or off. Keep it on loopback or a private network; nginx never routes to it."),
@@ -119,6 +121,7 @@ public struct Configuration: Sendable {
         fcgiDrainSeconds = try integer("fcgi_drain_seconds", 0...3600)
         sendBatchMax = try integer("send_batch_max", 1...1000)
         sendBatchesInFlight = try integer("send_batches_in_flight", 1...256)
+        notifyMinIntervalMicroseconds = try integer("notify_min_interval_us", 0...1_000_000)
         pushListen = text("push_listen")
         guard Configuration.hostPort(pushListen) != nil else { throw Invalid(key: "push_listen", problem: "expected host:port") }
         func listenOrOff(_ key: String) throws -> String? {
