@@ -30,7 +30,7 @@ struct Exchange {
             if optional { return RequestBody(fields: []) }
             throw APIError.badRequest("invalid_json", "A JSON object body is required.")
         }
-        let type = (request.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = (request.contentType ?? "").split(separator: ";").first.map { $0.trimmingOptionalWhitespace.lowercased() } ?? ""
         guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
             throw APIError.unsupportedMediaType
         }

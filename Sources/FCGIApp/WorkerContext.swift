@@ -62,8 +62,7 @@ final class WorkerContext {
     /// The caller's id from `Authorization: Bearer <JWT>`; 401 for anything else, including a
     /// token for a user who does not exist. Verified tokens and existing users are cached.
     func authenticate(_ header: String?) throws -> Int64 {
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { throw APIError.unauthorized }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard let token = header?.bearerToken.map(String.init) else { throw APIError.unauthorized }
         let now = Date()
         var verified = verifiedTokens[token]
         if verified == nil {

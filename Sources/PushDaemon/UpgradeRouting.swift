@@ -85,10 +85,7 @@ enum UpgradeRouting {
     }
 
     static func bearerToken(_ headers: HTTPHeaders) -> String? {
-        guard let value = headers.first(name: "authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " else {
-            return nil
-        }
-        return value.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        headers.first(name: "authorization")?.bearerToken.map(String.init)
     }
 }
 
