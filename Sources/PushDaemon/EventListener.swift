@@ -319,9 +319,11 @@ final class EventListener: @unchecked Sendable {
             var rounds = 0
             var progressed = false
             var lastCount = 0
+            var beyondHorizon = false
             repeat {
-                let events = try reader.batch(after: position, limit: settings.batchSize)
+                let (events, moreBeyondHorizon) = try reader.batch(after: position, limit: settings.batchSize)
                 lastCount = events.count
+                beyondHorizon = moreBeyondHorizon
                 guard !events.isEmpty else { break }
                 progressed = true
                 try cache.prefetch(Array(Set(events.map(\.roomId))), connection: connection)
@@ -334,7 +336,7 @@ final class EventListener: @unchecked Sendable {
                 rounds += 1
             } while lastCount == settings.batchSize && rounds < 20
             let now = Clock.nanoseconds()
-            let waiting = lastCount == settings.batchSize ? true : try reader.hasEventsBeyondHorizon()
+            let waiting = lastCount == settings.batchSize || beyondHorizon
             if waiting {
                 // Events wait behind a running transaction: look again in a few milliseconds,
                 // backing off to 50 ms while nothing moves.
