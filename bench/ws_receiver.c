@@ -391,6 +391,7 @@ int main(int argc, char **argv) {
         }
     }
     fclose(spec);
+    unlink(argv[1]); /* it holds tokens: gone once read */
     if (record_frames) records = malloc((size_t)(max_records > 0 ? max_records : 1) * sizeof *records);
     struct rlimit nofile;
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
