@@ -34,6 +34,15 @@ def rusage_seconds(who=resource.RUSAGE_SELF):
     return r.ru_utime + r.ru_stime
 
 
+def machine_busy_seconds():
+    """CPU seconds every core of the machine has been busy since boot (/proc/stat: all but idle
+    and iowait). The difference over a run, less the stack's and the generator's own CPU, is what
+    other work on the machine took meanwhile."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def raise_nofile():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -693,6 +702,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         group.mark()
         log(f"{name}: {messages} messages, one every {interval_s * 1000:.0f} ms, to {ready['connected']} connections")
         cpu_before = meter.snapshot()
+        busy_before = machine_busy_seconds()
         sender_cpu = rusage_seconds()
         t_start = now_ns()
         started, errors, send_ms = send_series(args.http_port, sender_token, room, messages, interval_s, name,
@@ -700,6 +710,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         sender_cpu = rusage_seconds() - sender_cpu
         per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
         cpu = meter.delta(cpu_before, meter.snapshot())
+        machine_busy = machine_busy_seconds() - busy_before
         stats = latency_stats(started, per_connection)
         elapsed = max(stats["last_receipt_ns"] - t_start, 1) / 1e9
         send_ms.sort()
@@ -712,6 +723,11 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         pairs = max(stats["pairs"], 1)
         result["us_per_delivery"] = {"generator": (receiver_cpu + sender_cpu) / pairs * 1e6,
                                      **{k: v / pairs * 1e6 for k, v in cpu.items()}}
+        # From the first send to the end of collection (a little longer than `seconds`).
+        result["machine_busy_s"] = machine_busy
+        result["other_cpu_s"] = max(0.0, machine_busy - sum(cpu.values()) - receiver_cpu - sender_cpu)
+        log(f"{name}: machine busy {machine_busy:.1f} CPU s while sending and collecting, of which "
+            f"{result['other_cpu_s']:.1f} s neither the stack nor the generator (other work on the machine)")
         log(f"{name}: CPU per delivery: " + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(result["us_per_delivery"].items())))
         log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
             f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
@@ -867,6 +883,9 @@ def rows(results):
         out.append((f"{name} missing", f"{r['missing']} (send errors {r['send_errors']}, connect failures {r['connect_failed']})", "0"))
         out.append((f"{name} CPU: generator / server", f"{r['generator_cpu_s']:.1f} s ({r['receiver_processes']} receiver processes) / "
                     f"{sum(r['cpu'].values()):.1f} s ({_cpu_text(r['cpu'])}) over {r['seconds']:.1f} s", ""))
+        if "other_cpu_s" in r:
+            out.append((f"{name} other work on the machine", f"{r['other_cpu_s']:.1f} CPU s (of {r['machine_busy_s']:.1f} s busy "
+                        f"while sending and collecting)", ""))
         if "us_per_delivery" in r:
             out.append((f"{name} CPU per delivery", ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(r["us_per_delivery"].items()))
                         + f" ({r.get('client', '?')} receivers)", ""))
