@@ -66,6 +66,28 @@ import Testing
         }
     }
 
+    /// Decisions that JSON's == calls equal but that serialize differently get their own frames.
+    @Test func onlyByteIdenticalDecisionsShare() {
+        let prefix = #"{"type":"new_message""#
+        var rendered = RenderedFrames(prefix: prefix)
+        func own(_ decision: JSON) -> [UInt8] {
+            let frame = Frames.close(prefix, h2ac: decision)
+            return frame.getBytes(at: frame.readerIndex, length: frame.readableBytes)!
+        }
+        for (first, second) in [
+            (decision(total: 1, toast: "Jos\u{E9}"), decision(total: 1, toast: "Jose\u{301}")),
+            (JSON.object([("x", .double(0.0))]), JSON.object([("x", .double(-0.0))])),
+        ] {
+            #expect(first == second)  // what JSON's == says
+            let a = rendered.frame(for: first), b = rendered.frame(for: second)
+            #expect(bytes(a.payload) == own(first))
+            #expect(bytes(b.payload) == own(second))
+            #expect(bytes(a.payload) != bytes(b.payload))
+        }
+        #expect(RenderedFrames.identical(decision(total: 1, toast: "a"), decision(total: 1, toast: "a")))
+        #expect(!RenderedFrames.identical(decision(total: 1, toast: "a"), nil))
+    }
+
     @Test func equalDecisionsShareOneBuffer() {
         var rendered = RenderedFrames(prefix: #"{"type":"new_message""#)
         let first = rendered.frame(for: decision(total: 2, toast: "Ana"))
