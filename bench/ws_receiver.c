@@ -21,7 +21,8 @@
  *   collect N TIMEOUT   -> waits until every open connection has N new_message frames since
  *                          the mark (or TIMEOUT s), then "c <connection>" for every connection
  *                          that was ever open, "f <connection> <id> <ns>" lines and
- *                          "collected <cpu_s since mark> <other frames> <closed>"
+ *                          "collected <cpu_s since mark> <other frames> <closed> <records dropped>"
+ *                          (frames not recorded because max_records was reached)
  *   status              -> status <open> <closed> <cpu_s>
  *   close               -> sends close frames, closes everything: closed <cpu_s>, then exits
  */
@@ -65,7 +66,7 @@ static double rate, connect_cap_s, open_timeout_s;
 static int max_pending, record_frames;
 static long max_records;
 static record_t *records;
-static long nrecords;
+static long nrecords, records_cap, records_dropped;
 static long other_frames, closed_count, connected_count, failed_count, not_attempted;
 static int epfd;
 static char failures[16][128];
@@ -158,7 +159,7 @@ static void on_frame(int i, int opcode, unsigned char *payload, size_t n, uint64
     if (opcode == 0x8) { drop(c, ST_CLOSED, NULL); return; }
     if (opcode == 0xA) return;
     if (c->state == ST_FIRST) {
-        if (!contains(payload, n, "\"connected\"")) { drop(c, ST_FAILED, "RuntimeError: first frame is not connected"); return; }
+        if (!contains(payload, n, "\"type\":\"connected\"")) { drop(c, ST_FAILED, "RuntimeError: first frame is not connected"); return; }
         c->state = ST_OPEN;
         c->ever = 1;
         connected_count++;
@@ -166,7 +167,14 @@ static void on_frame(int i, int opcode, unsigned char *payload, size_t n, uint64
     }
     if (contains(payload, n, "new_message")) {
         c->count++;
-        if (record_frames && nrecords < max_records) {
+        if (record_frames && nrecords == records_cap && records_cap < max_records) {
+            long cap = records_cap * 2 < max_records ? records_cap * 2 : max_records;
+            record_t *grown = realloc(records, (size_t)cap * sizeof *records);
+            if (grown) { records = grown; records_cap = cap; }
+        }
+        if (record_frames && nrecords == records_cap) {
+            records_dropped++;
+        } else if (record_frames) {
             records[nrecords].conn = i;
             records[nrecords].id = message_id(payload, n);
             records[nrecords].ns = t;
@@ -392,7 +400,10 @@ int main(int argc, char **argv) {
     }
     fclose(spec);
     unlink(argv[1]); /* it holds tokens: gone once read */
-    if (record_frames) records = malloc((size_t)(max_records > 0 ? max_records : 1) * sizeof *records);
+    if (record_frames) {
+        records_cap = max_records < 65536 ? (max_records > 0 ? max_records : 1) : 65536;
+        records = malloc((size_t)records_cap * sizeof *records);
+    }
     struct rlimit nofile;
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
         nofile.rlim_cur = nofile.rlim_max;
@@ -432,6 +443,7 @@ int main(int argc, char **argv) {
         while ((command = read_command()) != NULL) {
             if (strcmp(command, "mark") == 0) {
                 nrecords = 0;
+                records_dropped = 0;
                 other_frames = 0;
                 for (int i = 0; i < nconns; i++) conns[i].count = 0;
                 mark_cpu = cpu_seconds();
@@ -453,7 +465,7 @@ int main(int argc, char **argv) {
                     if (conns[i].ever) printf("c %d\n", i);
                 for (long r = 0; r < nrecords; r++)
                     printf("f %d %lld %llu\n", records[r].conn, records[r].id, (unsigned long long)records[r].ns);
-                printf("collected %.6f %ld %ld\n", cpu, other_frames, closed_count);
+                printf("collected %.6f %ld %ld %ld\n", cpu, other_frames, closed_count, records_dropped);
             } else if (strcmp(command, "status") == 0) {
                 printf("status %ld %ld %.3f\n", open_count(), closed_count, cpu_seconds());
             } else if (strcmp(command, "close") == 0) {

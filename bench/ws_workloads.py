@@ -491,9 +491,9 @@ class CReceivers:
                 continue
             spec_path = os.path.join(work_dir, f"ws_receiver.{os.getpid()}.{n}.spec")
             with open(spec_path, "w") as spec:
-                # Records: at most 200 frames per connection (W3 sends ≤ 100 + a warm-up).
+                # Records grow as needed, up to 20,000 frames per connection (W3 sends 100).
                 spec.write(f"{host} {port} /{path} {rate / processes} {connect_cap_s} {max_pending} {open_timeout} "
-                           f"{1 if record else 0} {max(1, len(part)) * 200}\n")
+                           f"{1 if record else 0} {max(1, len(part)) * 20000}\n")
                 for i in part:
                     token, source = clients[i]
                     spec.write(f"{token} {source or '-'}\n")
@@ -549,6 +549,8 @@ class CReceivers:
                     frames[int(fields[1])] = []
                 else:
                     assert fields[0] == "collected", fields
+                    if int(fields[4]):
+                        raise RuntimeError(f"C receiver could not record {fields[4]} frames (record cap reached)")
                     cpu += float(fields[1])
                     other += int(fields[2])
                     closed += int(fields[3])
