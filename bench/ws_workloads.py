@@ -34,6 +34,15 @@ def rusage_seconds(who=resource.RUSAGE_SELF):
     return r.ru_utime + r.ru_stime
 
 
+def machine_busy_seconds():
+    """CPU seconds every core of the machine has been busy since boot (/proc/stat: all but idle
+    and iowait). The difference over a run, less the stack's and the generator's own CPU, is what
+    other work on the machine took meanwhile."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def raise_nofile():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -453,6 +462,127 @@ class Receivers:
         return rusage_seconds(resource.RUSAGE_CHILDREN) - self.start_cpu
 
 
+def build_c_receiver(stack_dir):
+    """Compiles bench/ws_receiver.c into the stack directory (once per source change); its path."""
+    import subprocess
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ws_receiver.c")
+    binary = os.path.join(stack_dir, "ws_receiver")
+    if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
+        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", binary + ".tmp", source], check=True)
+        os.replace(binary + ".tmp", binary)
+    return binary
+
+
+class CReceivers:
+    """Like `Receivers`, with the C receiver (bench/ws_receiver.c): N processes, each holding its
+    share of the connections (split round-robin) with epoll; the same commands and results."""
+
+    def __init__(self, binary, work_dir, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200,
+                 open_timeout=20):
+        import subprocess
+        rest = url.split("://", 1)[1]
+        host_port, path = rest.split("/", 1)
+        host, port = host_port.rsplit(":", 1)
+        self.procs, self.parts = [], []
+        self.start_cpu = rusage_seconds(resource.RUSAGE_CHILDREN)
+        per = [list(range(len(clients)))[i::processes] for i in range(processes)]
+        for n, part in enumerate(per):
+            if not part:
+                continue
+            spec_path = os.path.join(work_dir, f"ws_receiver.{os.getpid()}.{n}.spec")
+            with open(spec_path, "w") as spec:
+                # Records grow as needed, up to 20,000 frames per connection (W3 sends 100).
+                spec.write(f"{host} {port} /{path} {rate / processes} {connect_cap_s} {max_pending} {open_timeout} "
+                           f"{1 if record else 0} {max(1, len(part)) * 20000}\n")
+                for i in part:
+                    token, source = clients[i]
+                    spec.write(f"{token} {source or '-'}\n")
+            proc = subprocess.Popen([binary, spec_path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            self.procs.append(proc)
+            self.parts.append(part)
+
+    def _send(self, command):
+        for p in self.procs:
+            p.stdin.write(command + "\n")
+            p.stdin.flush()
+
+    @staticmethod
+    def _line(proc):
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"C receiver exited (status {proc.poll()})")
+        return line.split()
+
+    def wait_ready(self, timeout):
+        merged = {"connected": 0, "failed": 0, "not_attempted": 0, "failures": {}, "connect_s": 0.0, "cpu_s": 0.0}
+        for p in self.procs:
+            head = self._line(p)
+            assert head[0] == "ready", head
+            merged["connected"] += int(head[1])
+            merged["failed"] += int(head[2])
+            merged["not_attempted"] += int(head[3])
+            merged["connect_s"] = max(merged["connect_s"], float(head[4]))
+            merged["cpu_s"] += float(head[5])
+            while True:
+                line = p.stdout.readline().rstrip("\n")
+                if line == "end" or not line:
+                    break
+                _, count, text = line.split(" ", 2)
+                merged["failures"][text] = merged["failures"].get(text, 0) + int(count)
+        return merged
+
+    def mark(self):
+        self._send("mark")
+        for p in self.procs:
+            assert self._line(p)[0] == "marked"
+
+    def collect(self, expected, timeout):
+        self._send(f"collect {expected} {timeout}")
+        per_connection, cpu, other, closed = [], 0.0, 0, 0
+        for p, part in zip(self.procs, self.parts):
+            frames = {}
+            while True:
+                fields = self._line(p)
+                if fields[0] == "f":
+                    frames[int(fields[1])].append((int(fields[2]), int(fields[3])))
+                elif fields[0] == "c":
+                    frames[int(fields[1])] = []
+                else:
+                    assert fields[0] == "collected", fields
+                    if int(fields[4]):
+                        raise RuntimeError(f"C receiver could not record {fields[4]} frames (record cap reached)")
+                    cpu += float(fields[1])
+                    other += int(fields[2])
+                    closed += int(fields[3])
+                    break
+            per_connection += [frames[i] for i in sorted(frames)]
+        return per_connection, cpu, other, closed
+
+    def status(self):
+        self._send("status")
+        open_, closed = 0, 0
+        for p in self.procs:
+            fields = self._line(p)
+            open_ += int(fields[1])
+            closed += int(fields[2])
+        return open_, closed
+
+    def close(self):
+        try:
+            self._send("close")
+            for p in self.procs:
+                self._line(p)
+        except Exception:
+            pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except Exception:
+                p.kill()
+                p.wait()
+        return rusage_seconds(resource.RUSAGE_CHILDREN) - self.start_cpu
+
+
 # ---------------------------------------------------------------------------------------------
 # The sender and the statistics
 
@@ -552,8 +682,12 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
     clients = [(signer.token(uid), None) for uid in receivers_ids]
     log(f"{name}: connecting {len(clients)} receivers {'straight to the daemon' if direct else 'through nginx'} "
         f"({processes} process(es), {client} client)")
-    group = Receivers(direct_url if direct else nginx_url, clients, processes, rate=args.ws_connect_rate, connect_cap_s=60,
-                      client=client)
+    if client == "c":
+        group = CReceivers(build_c_receiver(stack.dir), stack.dir, direct_url if direct else nginx_url, clients, processes,
+                           rate=args.ws_connect_rate, connect_cap_s=60)
+    else:
+        group = Receivers(direct_url if direct else nginx_url, clients, processes, rate=args.ws_connect_rate, connect_cap_s=60,
+                          client=client)
     try:
         ready = group.wait_ready(timeout=180)
         if ready["failed"]:
@@ -570,6 +704,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         group.mark()
         log(f"{name}: {messages} messages, one every {interval_s * 1000:.0f} ms, to {ready['connected']} connections")
         cpu_before = meter.snapshot()
+        busy_before = machine_busy_seconds()
         sender_cpu = rusage_seconds()
         t_start = now_ns()
         started, errors, send_ms = send_series(args.http_port, sender_token, room, messages, interval_s, name,
@@ -577,6 +712,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         sender_cpu = rusage_seconds() - sender_cpu
         per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
         cpu = meter.delta(cpu_before, meter.snapshot())
+        machine_busy = machine_busy_seconds() - busy_before
         stats = latency_stats(started, per_connection)
         elapsed = max(stats["last_receipt_ns"] - t_start, 1) / 1e9
         send_ms.sort()
@@ -586,6 +722,15 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
                   "generator_cpu_s": receiver_cpu + sender_cpu, "receiver_cpu_s": receiver_cpu, "sender_cpu_s": sender_cpu,
                   "receiver_processes": len(group.procs), "cpu": cpu, "other_frames": other, "closed_during": closed,
                   "client": client, "path": "direct" if direct else "nginx", "settle_s": settle_s, "settle_cpu": settle_cpu}
+        pairs = max(stats["pairs"], 1)
+        result["us_per_delivery"] = {"generator": (receiver_cpu + sender_cpu) / pairs * 1e6,
+                                     **{k: v / pairs * 1e6 for k, v in cpu.items()}}
+        # From the first send to the end of collection (a little longer than `seconds`).
+        result["machine_busy_s"] = machine_busy
+        result["other_cpu_s"] = max(0.0, machine_busy - sum(cpu.values()) - receiver_cpu - sender_cpu)
+        log(f"{name}: machine busy {machine_busy:.1f} CPU s while sending and collecting, of which "
+            f"{result['other_cpu_s']:.1f} s neither the stack nor the generator (other work on the machine)")
+        log(f"{name}: CPU per delivery: " + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(result["us_per_delivery"].items())))
         log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
             f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
             f"(201 response p50 {result['send_p50_ms']:.2f} ms, p99 {result['send_p99_ms']:.2f} ms); "
@@ -633,8 +778,12 @@ def workload_w4(stack, args, results, meter, log):
         f"from {len(sources)} source addresses, {args.w4_processes} processes, {args.w4_rate}/s, cap {args.w4_cap} s")
     cpu_before = meter.snapshot()
     t0 = time.monotonic()
-    holders = Receivers(direct_url, clients, args.w4_processes, rate=args.w4_rate, connect_cap_s=args.w4_cap, record=False,
-                        max_pending=args.w4_pending, client=args.w4_client)
+    if args.w4_client == "c":
+        holders = CReceivers(build_c_receiver(stack.dir), stack.dir, direct_url, clients, args.w4_processes, rate=args.w4_rate,
+                             connect_cap_s=args.w4_cap, record=False, max_pending=args.w4_pending)
+    else:
+        holders = Receivers(direct_url, clients, args.w4_processes, rate=args.w4_rate, connect_cap_s=args.w4_cap, record=False,
+                            max_pending=args.w4_pending, client=args.w4_client)
     try:
         ready = holders.wait_ready(timeout=args.w4_cap + 120)
         connect_s = time.monotonic() - t0
@@ -695,10 +844,11 @@ def add_arguments(parser):
     parser.add_argument("--w3-large-messages", type=int, default=100)
     parser.add_argument("--w3-large-interval-ms", type=float, default=20)
     parser.add_argument("--w3-processes", type=int, default=2, help="receiver processes for W3")
-    clients = ("websockets", "raw")
+    clients = ("websockets", "raw", "c")
     parser.add_argument("--w2-client", choices=clients, default="websockets", help="W2 receivers (and W4's W2)")
-    parser.add_argument("--w3-client", choices=clients, default="raw",
-                        help="W3 receivers: raw (a minimal RFC 6455 client, a third of the CPU per frame) or websockets")
+    parser.add_argument("--w3-client", choices=clients, default="c",
+                        help="W3 receivers: c (bench/ws_receiver.c, epoll, compiled with cc into the stack directory), "
+                             "raw (a minimal RFC 6455 asyncio client, a third of the CPU per frame of websockets) or websockets")
     parser.add_argument("--w3-direct", action="store_true", help="W3 receivers straight to the daemon instead of through nginx")
     parser.add_argument("--w4-client", choices=clients, default="raw", help="W4's idle connections")
     parser.add_argument("--w4-connections", type=int, default=0,
@@ -735,6 +885,12 @@ def rows(results):
         out.append((f"{name} missing", f"{r['missing']} (send errors {r['send_errors']}, connect failures {r['connect_failed']})", "0"))
         out.append((f"{name} CPU: generator / server", f"{r['generator_cpu_s']:.1f} s ({r['receiver_processes']} receiver processes) / "
                     f"{sum(r['cpu'].values()):.1f} s ({_cpu_text(r['cpu'])}) over {r['seconds']:.1f} s", ""))
+        if "other_cpu_s" in r:
+            out.append((f"{name} other work on the machine", f"{r['other_cpu_s']:.1f} CPU s (of {r['machine_busy_s']:.1f} s busy "
+                        f"while sending and collecting)", ""))
+        if "us_per_delivery" in r:
+            out.append((f"{name} CPU per delivery", ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(r["us_per_delivery"].items()))
+                        + f" ({r.get('client', '?')} receivers)", ""))
     w4 = results.get("W4")
     if w4:
         out.append(("W4 idle connections in one daemon", f"{w4['connected']} of {w4['target']} attempted "

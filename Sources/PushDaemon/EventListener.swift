@@ -377,34 +377,63 @@ final class EventListener: @unchecked Sendable {
             return
         }
         // One decision per (recipient, focused conversation): a user's devices that look at the
-        // same conversation share a frame. All of them in one hook call for the event.
+        // same conversation share a frame.
         var slots: [(user: Int64, focus: Int64?)] = []
-        var slotIndex: [Int64: [Int64?: Int]] = [:]
+        var slotIndex: [DecisionSlot: Int] = [:]
+        var targets: [(session: WebSocketSession, slot: Int)] = []
+        slots.reserveCapacity(local.count)
+        targets.reserveCapacity(local.count)
         for user in local {
             for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
-                if slotIndex[user]?[entry.focusedConversationId] == nil {
-                    slotIndex[user, default: [:]][entry.focusedConversationId] = slots.count
+                let key = DecisionSlot(user: user, focus: entry.focusedConversationId)
+                let slot: Int
+                if let known = slotIndex[key] {
+                    slot = known
+                } else {
+                    slot = slots.count
+                    slotIndex[key] = slot
                     slots.append((user, entry.focusedConversationId))
                 }
+                targets.append((entry.session, slot))
             }
         }
-        let recipients = slots.map { slot in
-            NotificationInputs.recipient(slot.user, focus: slot.focus, unread: unread[slot.user],
-                                         muted: unread[slot.user]?.muted ?? room?.members[slot.user] ?? false)
-        }
-        let decisions = decider.decisions(forEvent: event.kind, shared: NotificationInputs.shared(kind: event.kind, parts: parts), recipients: recipients)
-        let frames = slots.indices.map { Frames.close(prefix, h2ac: decisions?[$0]) }
-        for user in local {
-            for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
-                outbox.add(frames[slotIndex[user]![entry.focusedConversationId]!], to: entry.session)
+        // Decided, rendered and handed to the event loops in chunks: the first recipients' frames
+        // are being written while the listener decides for the next ones. Per session the order
+        // stays (one chunk per session and event; each loop runs its tasks in order).
+        let shared = NotificationInputs.shared(kind: event.kind, parts: parts)
+        // Decisions are per recipient, but often equal (same badge, same toast): each distinct one
+        // is rendered and encoded once and its frame shared.
+        var rendered = RenderedFrames(prefix: prefix)
+        var frames: [OutboundFrame] = []
+        frames.reserveCapacity(slots.count)
+        var nextTarget = 0
+        for chunkStart in stride(from: 0, to: slots.count, by: Self.decisionChunk) {
+            let chunk = chunkStart..<min(chunkStart + Self.decisionChunk, slots.count)
+            let recipients = slots[chunk].map { slot in
+                NotificationInputs.recipient(slot.user, focus: slot.focus, unread: unread[slot.user],
+                                             muted: unread[slot.user]?.muted ?? room?.members[slot.user] ?? false)
+            }
+            let decisions = decider.decisions(forEvent: event.kind, shared: shared, recipients: recipients)
+            for index in recipients.indices { frames.append(rendered.frame(for: decisions?[index])) }
+            // Targets in order, up to the first whose slot is not decided yet (slots are created
+            // in target order, so every target is sent exactly once, in order).
+            while nextTarget < targets.count && targets[nextTarget].slot < frames.count {
+                let target = targets[nextTarget]
+                outbox.add(frames[target.slot], to: target.session)
                 DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
+                nextTarget += 1
             }
+            outbox.flush()
         }
     }
 
+    /// Recipients decided per hook call before their frames are handed to the event loops.
+    static let decisionChunk = 128
+
     /// One frame for every session of these users that has not had this event yet.
-    private func deliverSame(_ frame: ByteBuffer, to users: [Int64], event: LoggedEvent) {
+    private func deliverSame(_ payload: ByteBuffer, to users: [Int64], event: LoggedEvent) {
         let position = event.position
+        let frame = Frames.wire(payload)
         for user in users {
             for entry in registry.sessions(of: user)! where !(entry.deliveredThrough.map { position <= $0 } ?? false) {
                 outbox.add(frame, to: entry.session)
@@ -418,5 +447,62 @@ final class EventListener: @unchecked Sendable {
     /// Every session, for a graceful close at shutdown (call after `stop`).
     func sessionsForShutdown() -> [WebSocketSession] {
         registry.allSessions()
+    }
+}
+
+/// A recipient and the conversation its device looks at: one hook decision each.
+struct DecisionSlot: Hashable {
+    let user: Int64
+    let focus: Int64?
+}
+
+/// The frames of one event by `h2ac` decision: equal decisions give byte-identical frames, so
+/// each distinct decision is rendered and encoded once. Remembers the last few distinct ones
+/// (compared with ==), so the cost stays bounded when every decision differs.
+struct RenderedFrames {
+    let prefix: String
+    private var recent: [(decision: JSON?, frame: OutboundFrame)] = []
+    private var next = 0
+    static let capacity = 8
+
+    init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    mutating func frame(for decision: JSON?) -> OutboundFrame {
+        for entry in recent where Self.identical(entry.decision, decision) { return entry.frame }
+        let frame = Frames.wire(Frames.close(prefix, h2ac: decision))
+        if recent.count < Self.capacity {
+            recent.append((decision, frame))
+        } else {
+            recent[next] = (decision, frame)
+            next = (next + 1) % Self.capacity
+        }
+        return frame
+    }
+
+    /// Equal to the byte: JSON's == compares strings by Unicode equivalence ("é" precomposed
+    /// equals "e" + combining accent) and doubles numerically (0.0 equals -0.0), though they
+    /// serialize differently; a shared frame must be exactly the recipient's own.
+    static func identical(_ a: JSON?, _ b: JSON?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (a?, b?): return identical(a, b)
+        default: return false
+        }
+    }
+
+    static func identical(_ a: JSON, _ b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.int(x), .int(y)): return x == y
+        case let (.double(x), .double(y)): return x.bitPattern == y.bitPattern
+        case let (.string(x), .string(y)), let (.raw(x), .raw(y)): return x.utf8.elementsEqual(y.utf8)
+        case let (.array(x), .array(y)): return x.count == y.count && zip(x, y).allSatisfy { identical($0, $1) }
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0.utf8.elementsEqual($1.0.utf8) && identical($0.1, $1.1) }
+        default: return false
+        }
     }
 }

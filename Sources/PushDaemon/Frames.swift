@@ -70,6 +70,28 @@ enum Frames {
         return out
     }
 
+    /// A text frame as it goes on the wire (server frames are unmasked, so the bytes are the same
+    /// for every recipient): built once, written to many connections without per-connection
+    /// encoding (see `WebSocketSession.deliver`).
+    static func wire(_ payload: ByteBuffer) -> OutboundFrame {
+        let length = payload.readableBytes
+        let headerBytes = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10
+        var out = allocator.buffer(capacity: headerBytes + length)
+        out.writeInteger(UInt8(0x81))  // FIN, text
+        if length < 126 {
+            out.writeInteger(UInt8(length))
+        } else if length <= 0xFFFF {
+            out.writeInteger(UInt8(126))
+            out.writeInteger(UInt16(length))
+        } else {
+            out.writeInteger(UInt8(127))
+            out.writeInteger(UInt64(length))
+        }
+        var payload = payload
+        out.writeBuffer(&payload)
+        return OutboundFrame(wire: out, headerBytes: headerBytes)
+    }
+
     static func close(_ prefix: String, h2ac: JSON?) -> ByteBuffer {
         guard let h2ac else { return buffer(prefix + "}") }
         var out = prefix
@@ -77,5 +99,17 @@ enum Frames {
         h2ac.write(to: &out)
         out += "}"
         return buffer(out)
+    }
+}
+
+/// An encoded text frame (header and payload) shared by the sessions it goes to.
+struct OutboundFrame {
+    /// Header and payload, ready for the socket.
+    let wire: ByteBuffer
+    let headerBytes: Int
+
+    /// The frame's text (a view of `wire`, no copy).
+    var payload: ByteBuffer {
+        wire.getSlice(at: wire.readerIndex + headerBytes, length: wire.readableBytes - headerBytes)!
     }
 }

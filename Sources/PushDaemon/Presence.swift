@@ -91,9 +91,11 @@ final class PresenceTracker {
             contacts[subject, default: []].append(peer)
         }
         for (subject, frame) in batch {
-            for peer in contacts[subject] ?? [] {
+            guard let peers = contacts[subject] else { continue }
+            let wire = Frames.wire(frame.buffer)
+            for peer in peers {
                 guard let sessions = registry.sessions(of: peer) else { continue }
-                for entry in sessions { outbox.add(frame.buffer, to: entry.session) }
+                for entry in sessions { outbox.add(wire, to: entry.session) }
             }
         }
     }

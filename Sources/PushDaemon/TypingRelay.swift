@@ -96,11 +96,11 @@ final class TypingRelay {
 
     private func fanOut(room: RecipientCache.Room, roomId: Int64, userId: Int64, username: String, isTyping: Bool,
                         registry: SessionRegistry, outbox: inout Outbox) {
-        var frame: ByteBufferBox?
+        var frame: OutboundFrame?
         for member in room.members.keys where member != userId {
             guard let sessions = registry.sessions(of: member) else { continue }
-            if frame == nil { frame = ByteBufferBox(Frames.typing(conversationId: roomId, userId: userId, username: username, isTyping: isTyping)) }
-            for entry in sessions { outbox.add(frame!.buffer, to: entry.session) }
+            if frame == nil { frame = Frames.wire(Frames.typing(conversationId: roomId, userId: userId, username: username, isTyping: isTyping)) }
+            for entry in sessions { outbox.add(frame!, to: entry.session) }
         }
     }
 

@@ -28,6 +28,9 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private let logger: Logger
 
     private var context: ChannelHandlerContext?
+    /// The frame encoder's context: encoded frames (`OutboundFrame`) are written from there, past
+    /// the encoder, in order with the frames written through it.
+    private var encoderContext: ChannelHandlerContext?
     private var assembler: FrameAssembler
     private var closeSent = false
     private var closeDeadline: UInt64?
@@ -65,6 +68,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         loopSessions.add(self)
         if case let .push(userId, since) = mode {
             DaemonMetrics.shared.clientConnected()
@@ -88,6 +92,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private func finish() {
         guard context != nil else { return }
         context = nil
+        encoderContext = nil
         loopSessions.remove(self)
         if case .push = mode { DaemonMetrics.shared.clientDisconnected() }
         if registered {
@@ -216,6 +221,21 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     func deliver(_ frame: ByteBuffer) {
         deliver([frame])
+    }
+
+    /// Encoded text frames from the listener thread, in order; one flush for the batch. Written
+    /// past the frame encoder (the same bytes it would produce), else through it.
+    func deliver(_ frames: [OutboundFrame]) {
+        guard let context, !closeSent else { return }
+        if let encoderContext {
+            for frame in frames { encoderContext.write(NIOAny(frame.wire), promise: nil) }
+        } else {
+            for frame in frames {
+                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame.payload)), promise: nil)
+            }
+        }
+        context.flush()
+        checkBuffered(context)
     }
 
     private func sendNow(_ frame: ByteBuffer) {
