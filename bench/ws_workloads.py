@@ -25,6 +25,10 @@ MONO = time.CLOCK_MONOTONIC
 FRAME_ID = re.compile(rb'"message"\s*:\s*\{\s*"id"\s*:\s*(\d+)')
 
 
+# Names this run's users (see workload_w2).
+RUN = time.strftime("%Y%m%d%H%M%S")
+
+
 def now_ns():
     return time.clock_gettime_ns(MONO)
 
@@ -743,7 +747,9 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
 
 def workload_w2(stack, args, results, meter, log, key="W2"):
     signer = Signer(stack.config)
-    members = ensure_users(stack, "wsb2_", args.w2_group)
+    # Fresh users per run: each run's group would otherwise add to every member's memberships,
+    # and the per-event unread totals grow with them (W3-1000: ~5 ms per event after 10 runs).
+    members = ensure_users(stack, f"wsb2_{RUN}_", args.w2_group)
     results[key] = delivery_run(stack, args, meter, signer, members, key, args.w2_messages, args.w2_interval_ms / 1000,
                                 processes=1, connect_sender=False, log=log, client=args.w2_client)
 
@@ -752,7 +758,7 @@ def workload_w3(stack, args, results, meter, log):
     signer = Signer(stack.config)
     for size, messages, interval_ms in ((args.w3_small, args.w3_small_messages, args.w3_small_interval_ms),
                                         (args.w3_large, args.w3_large_messages, args.w3_large_interval_ms)):
-        members = ensure_users(stack, f"wsb3_{size}_", size)
+        members = ensure_users(stack, f"wsb3_{size}_{RUN}_", size)
         results[f"W3-{size}"] = delivery_run(stack, args, meter, signer, members, f"W3-{size}", messages, interval_ms / 1000,
                                              processes=args.w3_processes, connect_sender=True, log=log,
                                              client=args.w3_client, direct=args.w3_direct)
