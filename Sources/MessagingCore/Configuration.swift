@@ -38,7 +38,7 @@ public struct Configuration: Sendable {
         ("fcgi_socket_mode", "0660", "Octal permissions of the FastCGI unix socket (nginx's user must be able to connect)."),
         ("fcgi_workers", "2", "Number of FastCGI worker processes."),
         ("fcgi_threads", "4", "Threads per worker process; each holds one Postgres connection."),
-        ("fcgi_max_requests", "10000", "A worker is replaced after serving this many requests (0: never)."),
+        ("fcgi_max_requests", "1000000", "A worker is replaced after serving this many requests (0: never); a guard against slow leaks, not a routine: at 10,000 a W1 load replaced each worker every 5 s, each time with new database sessions."),
         ("send_batch_max", "32", "Most sends a worker process stores in one transaction (group commit); 1 stores each send alone."),
         ("send_batches_in_flight", "1", "Send transactions a worker process runs at once; sends arriving meanwhile wait and go in the next one (more than 1 measured worse: batches then wait on each other's room locks)."),
         ("notify_min_interval_us", "2000", "Under load, each worker process wakes the push daemons (NOTIFY) at most once per this many microseconds; commits in between share the next wake-up, and a lone send is announced at once. 0: a NOTIFY after every commit burst."),
