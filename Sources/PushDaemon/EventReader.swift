@@ -55,11 +55,13 @@ struct EventReader {
     /// The next final events after `position`, and whether events exist that are not final yet
     /// (their transaction, or an older one anywhere in the cluster, is still running: the caller
     /// re-polls soon). One statement, so one snapshot and one round trip per wake-up, where two
-    /// queries made every delivery wait for a second round trip.
+    /// queries made every delivery wait for a second round trip. The check is a max(), which
+    /// always takes the (txid, id) index's last entry: as `EXISTS (… txid >= horizon)` the planner
+    /// guessed a third of the rows would match and scanned the whole growing table when none did.
     func batch(after position: LogPosition, limit: Int) throws -> (events: [LoggedEvent], moreBeyondHorizon: Bool) {
         let result = try connection.query("""
             SELECT e.id, e.txid_text, e.room_id, e.kind, e.payload_text, e.extra_text, e.created_epoch, w.waiting
-            FROM (SELECT EXISTS (SELECT 1 FROM chat_events b WHERE b.txid >= pg_snapshot_xmin(pg_current_snapshot())) AS waiting) w
+            FROM (SELECT coalesce((SELECT max(b.txid) FROM chat_events b) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS waiting) w
             LEFT JOIN LATERAL (
                 SELECT \(EventReader.columns), e.txid AS txid_order FROM chat_events e
                 WHERE (e.txid, e.id) > ($1::xid8, $2::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
