@@ -5,6 +5,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -q wrk >/dev/null; }
+# W3's receivers are C (bench/ws_receiver.c), compiled here with cc (CC overrides); the Swift
+# toolchain's clang serves when no system compiler is installed.
+if [ -z "${CC:-}" ] && ! command -v cc >/dev/null; then
+    if command -v clang >/dev/null; then export CC=clang
+    elif [ "$(id -u)" -eq 0 ]; then apt-get install -y -q gcc >/dev/null; fi
+fi
 export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${BENCH_PG_PORT:-55473} PUSH_PORT=${BENCH_PUSH_PORT:-28190}
 export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_METRICS_PORT:-29465}
 export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-2} FCGI_THREADS=${BENCH_FCGI_THREADS:-8}
