@@ -13,7 +13,9 @@ if [ -z "${CC:-}" ] && ! command -v cc >/dev/null; then
 fi
 export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${BENCH_PG_PORT:-55473} PUSH_PORT=${BENCH_PUSH_PORT:-28190}
 export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_METRICS_PORT:-29465}
-export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-2} FCGI_THREADS=${BENCH_FCGI_THREADS:-8}
+# One worker process with 16 threads: its sends form one stream of group commits. Two processes'
+# batches wait on each other's room locks (BENCHMARKS.md: W1 ~5,500 against ~3,700-4,200 msg/s).
+export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-1} FCGI_THREADS=${BENCH_FCGI_THREADS:-16}
 # W4 holds ~20,000 connections in one push daemon: every process started from here (the daemon
 # included) gets the hard limit on open files, not a distribution's default soft limit of 1024.
 ulimit -n "$(ulimit -Hn)"
