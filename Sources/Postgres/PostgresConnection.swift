@@ -44,8 +44,8 @@ public final class PostgresConnection {
         // Keywords and values travel separately: nothing is concatenated into the DSN.
         // expand_dbname=1 lets `dbname` carry the operator's whole connection string.
         // jit=off: every statement here is short, and a plan whose estimate crosses
-        // jit_above_cost (a search over a user's conversations) spent ~80 ms compiling for a
-        // query that then ran in 15 ms (W6: common-term search p50 93 → 246 ms with JIT).
+        // jit_above_cost (a search over a user's conversations) spent 59-94 ms in JIT for plan
+        // nodes that took 10-25 ms (W6: common-term search p50 93 → 246 ms with JIT).
         let keywords = ["dbname", "application_name", "options", "connect_timeout"]
         let values = [
             settings.dsn, settings.applicationName,

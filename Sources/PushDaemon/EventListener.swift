@@ -149,11 +149,6 @@ final class EventListener: @unchecked Sendable {
             let fresh = try PostgresConnection(settings: settings.configuration.databaseSettings(applicationName: "push-daemon"))
             // LISTEN before reading the position, so no wake-up falls in between.
             try fresh.execute(script: "LISTEN chat_events; LISTEN \(TypingRelay.channel); LISTEN \(PresenceTracker.channel)")
-            // Plans fit the log as it is now. A cached generic plan made while chat_events was
-            // nearly empty (a new deployment, a fresh `make bench`) kept scanning the whole
-            // table on every wake-up as it grew: 290 million rows read during one W1 run.
-            // Planning costs tens of microseconds a query, and wake-ups are rate-limited.
-            try fresh.execute(script: "SET plan_cache_mode = force_custom_plan")
             if !positionKnown {
                 position = try EventReader(connection: fresh).currentPosition()
                 positionKnown = true
