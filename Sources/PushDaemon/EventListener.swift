@@ -149,6 +149,13 @@ final class EventListener: @unchecked Sendable {
             let fresh = try PostgresConnection(settings: settings.configuration.databaseSettings(applicationName: "push-daemon"))
             // LISTEN before reading the position, so no wake-up falls in between.
             try fresh.execute(script: "LISTEN chat_events; LISTEN \(TypingRelay.channel); LISTEN \(PresenceTracker.channel)")
+            // Each statement planned for its own parameters. The per-event unread counts take an
+            // array of every local recipient; after five events a cached generic plan scanned
+            // every membership against the whole array (EXPLAIN ANALYZE: 2.2 ms, against 1.2 ms
+            // plus 0.6 ms of planning). W3-1000, interleaved fresh runs: PostgreSQL 1.7 µs per
+            // delivery with this, 2.0-2.1 without. Planning costs tens of µs a query, and
+            // wake-ups are rate-limited by the pools.
+            try fresh.execute(script: "SET plan_cache_mode = force_custom_plan")
             if !positionKnown {
                 position = try EventReader(connection: fresh).currentPosition()
                 positionKnown = true
