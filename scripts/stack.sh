@@ -8,7 +8,7 @@
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
 # HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
-# FCGI_THREADS (4), LOG_LEVEL (info), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
+# FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1.
 set -euo pipefail
 
@@ -96,6 +96,7 @@ push_metrics_listen = 127.0.0.1:${PUSH_METRICS_PORT:-9465}
 hooks_dir = ${HOOKS_DIR:-$ROOT/lua}
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
+staff_user_ids = ${STAFF_USER_IDS:-}
 CFG
     chmod 600 "$CONF"
 }

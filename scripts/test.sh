@@ -15,6 +15,8 @@ swift test --skip-build 2>&1 | tail -n 15
 export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-55433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
 export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_METRICS_PORT:-19465}
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
+# The `staff` fixture creates this user (ids from the platform may be any positive integer).
+export STAFF_USER_IDS=${TEST_STAFF_USER_ID:-990000001} MESSAGING_TEST_STAFF_ID=${TEST_STAFF_USER_ID:-990000001}
 echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT)"
 trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 scripts/stack.sh down >/dev/null 2>&1 || true

@@ -22,6 +22,13 @@ struct Exchange {
         return id
     }
 
+    /// Staff-only routes call this first: anyone else gets a 403 that names no staff.
+    func requireStaff() throws {
+        guard StaffPolicy(staffUserIds: context.configuration.staffUserIds).isStaff(userId: userId) else {
+            throw APIError(403, "staff_only", "Only product staff may use this.")
+        }
+    }
+
     func pathText(_ name: String) -> String { parameters[name] ?? "" }
 
     /// The JSON object body. An empty body is an empty object when `optional`.

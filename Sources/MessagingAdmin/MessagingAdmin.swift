@@ -53,12 +53,14 @@ struct UserCommand: ParsableCommand {
         @Option var username: String
         @Option(name: .customLong("display-name")) var displayName: String?
         @Option var avatar: String?
+        @Option(help: "Use this id (the platform's user id) instead of the next free one.") var id: Int64?
 
         func run() throws {
+            if let id, id <= 0 { throw ValidationError("--id must be a positive integer") }
             do {
-                print(try UserStore(try options.connect()).create(username: username, displayName: displayName ?? username, avatar: avatar))
+                print(try UserStore(try options.connect()).create(id: id, username: username, displayName: displayName ?? username, avatar: avatar))
             } catch let error as PostgresError where error.sqlState == "23505" {
-                throw ValidationError("username '\(username)' is taken")
+                throw ValidationError(id.map { "username '\(username)' or id \($0) is taken" } ?? "username '\(username)' is taken")
             } catch let error as PostgresError where error.sqlState == "23514" {
                 throw ValidationError("username must be 1-64 of A-Z a-z 0-9 _ . - and display name 1-128 characters")
             }

@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
     public var statementTimeoutMilliseconds: Int
     public var logLevel: String
     public var testRoutes: Bool
+    /// Who may read hook status and previews (see StaffPolicy).
+    public var staffUserIds: Set<Int64>
     /// The push daemon's connection and log-reading limits (`push_*` keys).
     public var push: PushLimits
 
@@ -52,6 +54,7 @@ public struct Configuration: Sendable {
         ("max_message_chars", "4000", "Longest message content, in characters."),
         ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
         ("log_level", "info", "trace, debug, info, notice, warning, error or critical."),
+        ("staff_user_ids", "", "Comma-separated user ids of product staff: they may read GET /api/h2ac/status and preview hook decisions. Users with the staff role count as staff too."),
         ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
         ("push_daemon_id", "", "Names this daemon's presence rows; empty: hostname:port. Keep it stable across restarts of the same daemon."),
         ("push_threads", "0", "Event-loop threads of the push daemon; 0: one per core."),
@@ -151,11 +154,25 @@ public struct Configuration: Sendable {
             pollIntervalMilliseconds: try integer("push_poll_interval_ms", 10...60_000),
             maxReplayEvents: try integer("push_max_replay_events", 1...1_000_000),
             purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
+        staffUserIds = try Configuration.idList(text("staff_user_ids"), key: "staff_user_ids")
         switch text("test_routes") {
         case "true": testRoutes = true
         case "false": testRoutes = false
         default: throw Invalid(key: "test_routes", problem: "expected true or false")
         }
+    }
+
+    /// "1, 2,3" as ids; empty is none. Each must be a positive integer.
+    static func idList(_ text: String, key: String) throws -> Set<Int64> {
+        var ids: Set<Int64> = []
+        for part in text.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let id = Int64(trimmed), id > 0, String(id) == trimmed else {
+                throw Invalid(key: key, problem: "'\(trimmed)' is not a positive integer id")
+            }
+            ids.insert(id)
+        }
+        return ids
     }
 
     /// Splits "host:port" (port 1-65535).

@@ -101,6 +101,18 @@ def carol():
     return new_user("Carol")
 
 
+STAFF_ID = int(os.environ.get("MESSAGING_TEST_STAFF_ID", "990000001"))
+
+
+@pytest.fixture(scope="session")
+def staff():
+    """The user the test stack's `staff_user_ids` names (created on first use)."""
+    out = subprocess.run([ADMIN, "user", "add", "--id", str(STAFF_ID), "--username", f"staff{STAFF_ID}",
+                          "--display-name", "Staff", "--config", CONFIG], capture_output=True, text=True)
+    assert out.returncode == 0 or "is taken" in out.stderr, out.stderr
+    return User(STAFF_ID, f"staff{STAFF_ID}", admin("token", "--user", str(STAFF_ID)))
+
+
 def direct(a, b):
     """The direct conversation id between a and b (created by a)."""
     r = a.post("/api/messages/conversations", {"participantId": b.id})

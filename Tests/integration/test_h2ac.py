@@ -157,7 +157,7 @@ def test_edited_script_changes_the_next_frame_without_restart(alice, bob, client
     assert body == f"Nuevo mensaje: hola {attempt}"
 
 
-def test_broken_script_keeps_the_last_good_version_and_shows_in_status(alice, bob, clients, editable_notifications):
+def test_broken_script_keeps_the_last_good_version_and_shows_in_status(alice, bob, staff, clients, editable_notifications):
     path, original = editable_notifications
     conversation = direct(alice, bob)
     b = clients(bob)
@@ -165,7 +165,7 @@ def test_broken_script_keeps_the_last_good_version_and_shows_in_status(alice, bo
     with open(path, "w") as f:
         f.write(original.replace("function notifications.on_message(event)", "function notifications.on_message(event"))
     time.sleep(1.5)
-    status = alice.get("/api/h2ac/status").json()
+    status = staff.get("/api/h2ac/status").json()
     broken = [s for s in status["scripts"] if s["file"].endswith("notifications.lua")][0]
     assert status["healthy"] is False
     assert broken["loadError"] and "notifications.lua:" in broken["loadError"]
@@ -190,3 +190,8 @@ def test_first_message_of_a_new_group_is_sent_with_it(alice, bob):
     assert conversation["lastMessage"]["content"] == "¡Bienvenidos!"
     history = bob.get(f"/api/messages/{conversation['id']}").json()["messages"]
     assert [m["content"] for m in history] == ["¡Bienvenidos!"]
+
+
+def test_hook_status_is_for_staff_only(alice, staff):
+    assert_error(alice.get("/api/h2ac/status"), 403, "staff_only")
+    assert staff.get("/api/h2ac/status").status_code == 200

@@ -512,7 +512,7 @@ def test_read_state_and_settings(api):
     api.assert_covered(S, "PATCH")
 
 
-def test_h2ac_guidance_and_status(api):
+def test_h2ac_guidance_and_status(api, staff):
     alice, bob, carol = new_user("Alice"), new_user("Bob"), new_user("Carol")
     direct_id(alice, bob)
     G = "/api/h2ac/guidance/{flow}"
@@ -530,7 +530,8 @@ def test_h2ac_guidance_and_status(api):
     api.assert_covered(G, "GET")
 
     S = "/api/h2ac/status"
-    status = api.check(S, "GET", call(alice, "GET", S)).json()                                       # 200
+    status = api.check(S, "GET", call(staff, "GET", S)).json()                                       # 200
+    api.check(S, "GET", call(alice, "GET", S))                                                      # 403 staff_only
     assert [s["file"].rsplit("/", 1)[-1] for s in status["scripts"]] == ["guidance.lua", "notifications.lua"]
     api.check(S, "GET", call(None, "GET", S, token="not-a-token"))                                  # 401
     api.assert_covered(S, "GET")

@@ -28,6 +28,7 @@ enum GuidanceHandlers {
 
     /// Which scripts are loaded, and the last compile or runtime error of each (file:line: message).
     static func status(_ exchange: Exchange) throws -> HTTPResponse {
-        .json(200, exchange.context.hooks.status())
+        try exchange.requireStaff()
+        return .json(200, exchange.context.hooks.status())
     }
 }

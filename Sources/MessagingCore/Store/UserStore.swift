@@ -9,11 +9,11 @@ public struct UserStore {
         try db.query("SELECT 1 FROM users WHERE id = $1", [id]).rowCount == 1
     }
 
-    /// Creates a user and returns its id.
-    public func create(username: String, displayName: String, avatar: String?) throws(PostgresError) -> Int64 {
+    /// Creates a user and returns its id: `id` when given (the platform's own id), else the next one.
+    public func create(id: Int64? = nil, username: String, displayName: String, avatar: String?) throws(PostgresError) -> Int64 {
         let result = try db.query(
-            "INSERT INTO users (username, display_name, avatar) VALUES ($1, $2, $3) RETURNING id",
-            [username, displayName, avatar])
+            "INSERT INTO users (id, username, display_name, avatar) VALUES (COALESCE($4::bigint, nextval('users_id_seq')), $1, $2, $3) RETURNING id",
+            [username, displayName, avatar, id])
         return result.int(0, 0)!
     }
 
