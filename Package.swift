@@ -22,6 +22,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
 
+        // The hook sandbox's limits and the budgeted replacements of Lua's long-running library
+        // functions, in C because they raise Lua errors (a longjmp must never cross Swift frames).
+        .target(name: "CLuaSandbox", dependencies: ["CLua"]),
+
         // JSON values: request parsing, response and event rendering, Lua hook input and output.
         .target(name: "JSON"),
 
@@ -40,7 +44,7 @@ let package = Package(
         ),
 
         // Embedded Lua 5.4 and the H2AC contract. Knows nothing of HTTP or Postgres.
-        .target(name: "Hooks", dependencies: ["CLua", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Hooks", dependencies: ["CLua", "CLuaSandbox", "JSON", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(
             name: "FCGIApp",

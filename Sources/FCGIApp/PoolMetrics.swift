@@ -59,7 +59,10 @@ final class PoolMetrics: @unchecked Sendable {
         }
         for (kind, count) in report.postgresErrors { common.postgresErrors(kind: kind, count: count) }
         if report.postgresReconnects > 0 { common.postgresReconnects(count: report.postgresReconnects) }
-        for (kind, count) in report.hookFailures { common.hookFailures(kind: kind, count: count) }
+        for (key, count) in report.hookFailures {
+            let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { common.hookFailures(kind: parts[0], function: parts[1], count: count) }
+        }
         if report.sendBatches.sends > 0 {
             registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "together")]).increment(by: Int64(report.sendBatches.together))
             registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "one_by_one")]).increment(by: Int64(report.sendBatches.oneByOne))

@@ -18,13 +18,17 @@ final class WorkerMetrics: @unchecked Sendable {
         pending = WorkerMetricsReport(pid: getpid())
     }
 
-    /// Starts the reporting thread; `threadStates` gives (busy, total) at each report.
-    func startReporting(threadStates: @escaping () -> (busy: Int, total: Int)) {
+    /// Starts the reporting thread; `threadStates` gives (busy, total) at each report. Hook
+    /// failures are counted here and told to `ledger` (the status page's source).
+    func startReporting(ledger: HookFailureLedger, threadStates: @escaping () -> (busy: Int, total: Int)) {
         HookFailures.observe { [self] failure in
+            let function = String(failure.script.dropLast(".lua".count)) + "." + failure.function
             lock.lock()
-            pending.hookFailures[failure.rawValue, default: 0] += 1
+            pending.hookFailures[WorkerMetricsReport.hookFailureKey(kind: failure.kind.rawValue, function: function), default: 0] += 1
             lock.unlock()
+            ledger.record(script: failure.script, function: failure.function, kind: failure.kind.rawValue, message: failure.message)
         }
+        ledger.startReporting()
         guard descriptor != nil else { return }
         let thread = Thread { [self] in
             while true {

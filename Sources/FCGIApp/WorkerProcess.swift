@@ -41,7 +41,8 @@ final class WorkerProcess {
         let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight,
                                 observe: { [metrics] size, fellBack in metrics.sendBatch(size: size, fellBack: fellBack) })
         let application = Application()
-        metrics.startReporting { [self] in threadStates() }  // before any request can fail a hook
+        let ledger = HookFailureLedger(process: "fcgi-app", settings: configuration.databaseSettings(applicationName: "fcgi-app-hooks"), logger: logger)
+        metrics.startReporting(ledger: ledger) { [self] in threadStates() }  // before any request can fail a hook
         for index in 0..<configuration.fcgiThreads {
             let thread = Thread { [self] in
                 serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, sends: sends, metrics: metrics, logger: logger))

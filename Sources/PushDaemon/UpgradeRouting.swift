@@ -116,17 +116,20 @@ final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendab
 }
 
 /// Answers every request that was not upgraded: 401 for a missing or bad token, 400 for a bad
-/// cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health`, 404 otherwise. JSON
+/// cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health` (with `hooks: ok` or
+/// `degraded`: this daemon's hooks failed in the last minute and defaults decide), 404 otherwise. JSON
 /// bodies in the REST API's error shape; the connection closes after the response.
 final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let decision: UpgradeDecision
+    private let hooksDegraded: @Sendable () -> Bool
     private var head: HTTPRequestHead?
 
-    init(decision: UpgradeDecision) {
+    init(decision: UpgradeDecision, hooksDegraded: @escaping @Sendable () -> Bool) {
         self.decision = decision
+        self.hooksDegraded = hooksDegraded
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -165,7 +168,7 @@ final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
             let path = RequestTarget(head.uri).path
             if path == "/ws/health" {
                 status = .ok
-                body = #"{"status":"ok"}"#
+                body = hooksDegraded() ? #"{"status":"ok","hooks":"degraded"}"# : #"{"status":"ok","hooks":"ok"}"#
             } else if path == UpgradeRouting.notificationsPath || path == UpgradeRouting.echoPath {
                 status = .upgradeRequired
                 body = #"{"error":{"code":"upgrade_required","message":"This endpoint speaks WebSocket."}}"#

@@ -39,7 +39,13 @@ do {
     logger.critical("cannot serve metrics", metadata: ["error": "\(error)"])
     exit(1)
 }
-HookFailures.observe { DaemonMetrics.shared.common.hookFailures(kind: $0.rawValue) }
+let hookLedger = HookFailureLedger(process: "push-daemon", settings: settings.configuration.databaseSettings(applicationName: "push-daemon-hooks"),
+                                   logger: logger)
+HookFailures.observe { failure in
+    DaemonMetrics.shared.common.hookFailures(kind: failure.kind.rawValue, function: String(failure.script.dropLast(".lua".count)) + "." + failure.function)
+    hookLedger.record(script: failure.script, function: failure.function, kind: failure.kind.rawValue, message: failure.message)
+}
+hookLedger.startReporting()
 
 let tokens = TokenService.make(secret: settings.configuration.jwtSecret)
 let commands = CommandQueue(capacity: settings.commandQueueCapacity)
@@ -48,7 +54,7 @@ let listener = EventListener(settings: settings, commands: commands, logger: log
     // Built on the listener thread, the only thread that ever calls it.
     HookEngine(scriptsDirectory: hooksDirectory, logger: Logger(label: "hooks"))
 })
-let server = PushServer(settings: settings, tokens: tokens, commands: commands, logger: logger)
+let server = PushServer(settings: settings, tokens: tokens, commands: commands, hooksDegraded: { hookLedger.isDegraded }, logger: logger)
 
 listener.start()
 do {

@@ -125,7 +125,7 @@ def test_worker_states_cover_the_whole_pool(pool):
     for name in ("messaging_postgres_errors_total", "messaging_hook_errors_total"):
         assert any(key[0] == name for key in samples), f"{name} missing"
     assert ("messaging_postgres_reconnects_total", frozenset()) in samples
-    assert ("messaging_hook_timeouts_total", frozenset()) in samples
+    assert ("messaging_hook_timeouts_total", frozenset({("function", "notifications.on_message")})) in samples
 
 
 def healthy():

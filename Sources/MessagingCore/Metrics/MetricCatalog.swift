@@ -20,8 +20,8 @@ import Prometheus
 /// Both:
 ///   messaging_postgres_errors_total{kind="connection"|"timeout"|"statement"}  counter
 ///   messaging_postgres_reconnects_total                   counter
-///   messaging_hook_errors_total{kind="runtime"|"memory"|"malformed"}  counter
-///   messaging_hook_timeouts_total                         counter (instruction budget spent)
+///   messaging_hook_errors_total{kind="runtime"|"memory"|"malformed"|"suspended",function}  counter
+///   messaging_hook_timeouts_total{function}              counter (budget or time limit spent)
 public enum MetricCatalog {
     static func name(_ subsystem: String, _ metric: String, unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "messaging", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
@@ -46,8 +46,8 @@ public enum MetricCatalog {
     // Both.
     public static let postgresErrors = name("postgres", "errors", unit: "total", "PostgreSQL failures (connection: down or unreachable; timeout: statement_timeout; statement: unexpected SQLSTATE).")
     public static let postgresReconnects = name("postgres", "reconnects", unit: "total", "Connections re-established after PostgreSQL went away.")
-    public static let hookErrors = name("hook", "errors", unit: "total", "H2AC hook calls that failed and used the built-in default, by kind.")
-    public static let hookTimeouts = name("hook", "timeouts", unit: "total", "H2AC hook calls stopped by the instruction budget (the built-in default was used).")
+    public static let hookErrors = name("hook", "errors", unit: "total", "H2AC hook calls that failed or were skipped (suspended after repeated overruns) and used the built-in default, by kind and hook function (script.function).")
+    public static let hookTimeouts = name("hook", "timeouts", unit: "total", "H2AC hook calls stopped by the budget or the time limit (the built-in default was used), by hook function.")
 
     /// Request latency buckets: a REST call is milliseconds; the top buckets catch lock waits.
     public static let requestDurationBuckets: [Duration] = [
