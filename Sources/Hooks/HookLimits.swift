@@ -14,6 +14,9 @@ public struct HookLimits: Sendable {
     /// costs a group of 1,000 recipients three overruns, not a thousand.
     public var overrunsBeforeSuspension: Int
     public var suspension: Duration
+    /// Lua's long-running library functions replaced by budgeted ones. Off only to measure what
+    /// the replacements cost (`messaging-admin hooks bench --unbounded`), never in a server.
+    public var budgetedLibraries = true
 
     public init(instructionBudget: Int, memoryBytes: Int, reloadCheckInterval: Double,
                 timeLimit: Duration = .milliseconds(20), overrunsBeforeSuspension: Int = 3, suspension: Duration = .seconds(10)) {

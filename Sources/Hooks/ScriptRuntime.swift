@@ -43,7 +43,7 @@ final class ScriptRuntime {
         self.limits = limits
         self.logger = logger
         self.onProblem = onProblem
-        self.lua = LuaState(memoryBytes: limits.memoryBytes)
+        self.lua = LuaState(memoryBytes: limits.memoryBytes, budgeted: limits.budgetedLibraries)
         self.lastCheck = ContinuousClock.now
         self.breaker = OverrunBreaker(limits: limits)
         for name in Self.entryNames { entries[name] = EntryScript(name: name) }
@@ -271,7 +271,7 @@ final class ScriptRuntime {
         guard lua.memoryInUse > lua.memoryLimit / 4 * 3 else { return }
         logger.warning("hook Lua state still near its memory cap after a collection; rebuilding it")
         let previous = entries
-        lua = LuaState(memoryBytes: limits.memoryBytes)
+        lua = LuaState(memoryBytes: limits.memoryBytes, budgeted: limits.budgetedLibraries)
         stateGeneration += 1
         installBootstrap()
         for name in Self.entryNames {
