@@ -25,7 +25,7 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
     }
 
     public func record(script: String, function: String, kind: String, message: String?, at time: Date = Date()) {
-        let key = script + "\u{1}" + function + "\u{1}" + kind
+        let key = Self.key(script: script, function: function, kind: kind)
         lock.withLock {
             lastFailureAt = time
             var tally = pending[key] ?? HookFailureTally(script: script, function: function, kind: kind, count: 0, lastAt: time, lastError: nil)
@@ -34,6 +34,10 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
             if let message { tally.lastError = message }
             pending[key] = tally
         }
+    }
+
+    private static func key(script: String, function: String, kind: String) -> String {
+        script + "\u{1}" + function + "\u{1}" + kind
     }
 
     /// Whether a hook of this process failed within `degradedWindow`.
@@ -78,7 +82,7 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
     private func restore(_ tallies: [HookFailureTally]) {
         lock.withLock {
             for tally in tallies {
-                let key = tally.script + "\u{1}" + tally.function + "\u{1}" + tally.kind
+                let key = Self.key(script: tally.script, function: tally.function, kind: tally.kind)
                 if var newer = pending[key] {
                     newer.count += tally.count
                     newer.lastError = newer.lastError ?? tally.lastError
