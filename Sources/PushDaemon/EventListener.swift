@@ -255,13 +255,19 @@ final class EventListener: @unchecked Sendable {
         // A valid token for a user who does not exist is refused, as REST answers 401. Users
         // are never deleted, so one found stays known (no query per reconnect of a known user).
         if !knownUsers.contains(userId), let connection {
-            if (try? connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount) == 0 {
+            switch Result(catching: { try connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount }) {
+            case .success(0):
                 logger.info("token for an unknown user; closing", metadata: ["user.id": "\(userId)"])
                 session.eventLoop.execute { session.close(code: .unknown(4001), reason: "unknown user") }
                 return
+            case .success:
+                if knownUsers.count > 1_000_000 { knownUsers.removeAll() }
+                knownUsers.insert(userId)
+            case .failure:
+                // The check itself failed (the database went away): the token is valid, so the
+                // session is admitted, but the user is not remembered as known; next time asks again.
+                break
             }
-            if knownUsers.count > 1_000_000 { knownUsers.removeAll() }
-            knownUsers.insert(userId)
         }
         guard let since else {
             outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
@@ -359,6 +365,9 @@ final class EventListener: @unchecked Sendable {
     private func dispatch(_ event: LoggedEvent, connection: PostgresConnection) throws {
         if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
         let room = try cache.room(event.roomId, connection: connection)
+        if event.kind == "new_message", typing.isActive(inRoom: event.roomId) {
+            typing.messageSent(payload: event.payload, room: event.roomId, registry: registry, cache: cache, outbox: &outbox)
+        }
         var local: [Int64] = []
         if let room {
             for member in room.members.keys where registry.hasUser(member) { local.append(member) }
