@@ -40,11 +40,23 @@ def jwt_secret():
     raise RuntimeError("no jwt_secret in " + CONFIG)
 
 
-def make_jwt(claims, secret=None, alg="HS256"):
+ISSUER = os.environ.get("MESSAGING_TEST_ISSUER")
+AUDIENCE = os.environ.get("MESSAGING_TEST_AUDIENCE")
+
+
+def with_platform_claims(claims):
+    """The stack checks iss and aud (scripts/test.sh sets them): added unless the test set them;
+    a claim set to None is left out."""
+    full = {"iss": ISSUER, "aud": AUDIENCE, **claims}
+    return {k: v for k, v in full.items() if v is not None}
+
+
+def make_jwt(claims, secret=None, alg="HS256", header=None):
     """Builds an HS256 token by hand, for the forged/expired/odd-claim cases."""
     def b64(data):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    claims = with_platform_claims(claims)
+    header = b64(json.dumps(header or {"alg": alg, "typ": "JWT"}).encode())
     payload = b64(json.dumps(claims).encode())
     key = (secret or jwt_secret()).encode()
     signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
