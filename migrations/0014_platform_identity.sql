@@ -89,7 +89,8 @@ $$;
 -- Creates or updates a platform user: by our id (p_id, for a canonical integer sub) or by
 -- external id. NULL arguments leave a field as it is (on creation: the display name defaults to
 -- the username, the username to one derived from the display name); '' clears the avatar.
--- p_min_interval > 0 skips users synced more recently than that (token claims: once a minute).
+-- p_min_interval > 0 skips users synced more recently than that (token claims: profile_sync_seconds);
+-- `changed` is then NULL: nothing was compared.
 -- A profile change announces itself (user_updated); any change wakes the pools' account caches.
 -- SQLSTATE CHI09: p_id belongs to a user known by an external id (an integer sub never reaches them).
 CREATE FUNCTION chat_upsert_user(p_id bigint, p_external text, p_username text, p_display text, p_avatar text,
@@ -130,7 +131,7 @@ BEGIN
                 RETURN;
             END IF;
             IF p_min_interval > interval '0' AND u.profile_synced_at > now() - p_min_interval THEN
-                RETURN QUERY SELECT u.id, false, false;
+                RETURN QUERY SELECT u.id, false, NULL::boolean;  -- not looked at: synced too recently
                 RETURN;
             END IF;
             new_username := CASE WHEN p_username IS NULL THEN u.username

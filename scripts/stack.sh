@@ -11,7 +11,7 @@
 # FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1. Platform identity (docs/DEPLOY.md,
 # "Connecting a platform"): JWKS, JWKS_REFRESH_SECONDS, JWKS_MIN_REFRESH_SECONDS, JWT_ISSUER,
-# JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off).
+# JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off), PROFILE_SYNC_SECONDS (60).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +106,7 @@ jwt_issuer = ${JWT_ISSUER:-}
 jwt_audience = ${JWT_AUDIENCE:-}
 jwt_leeway_seconds = ${JWT_LEEWAY_SECONDS:-30}
 provision_users = ${PROVISION_USERS:-off}
+profile_sync_seconds = ${PROFILE_SYNC_SECONDS:-60}
 CFG
     chmod 600 "$CONF"
 }

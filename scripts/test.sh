@@ -21,7 +21,7 @@ export STAFF_USER_IDS=${TEST_STAFF_USER_ID:-990000001} MESSAGING_TEST_STAFF_ID=$
 # tokens that must name this issuer and audience, users provisioned from platform tokens.
 JWKS_PORT=${TEST_JWKS_PORT:-$((HTTP_PORT + 7))}
 export JWKS=http://127.0.0.1:$JWKS_PORT/jwks.json JWKS_REFRESH_SECONDS=2 JWKS_MIN_REFRESH_SECONDS=1
-export JWT_ISSUER=https://platform.test JWT_AUDIENCE=mundo-messaging JWT_LEEWAY_SECONDS=2 PROVISION_USERS=from_token
+export JWT_ISSUER=https://platform.test JWT_AUDIENCE=mundo-messaging JWT_LEEWAY_SECONDS=2 PROVISION_USERS=from_token PROFILE_SYNC_SECONDS=2
 export MESSAGING_TEST_JWKS_DIR=$STACK_DIR/jwks MESSAGING_TEST_ISSUER=$JWT_ISSUER MESSAGING_TEST_AUDIENCE=$JWT_AUDIENCE
 echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT, JWKS on 127.0.0.1:$JWKS_PORT)"
 JWKS_SERVER=

@@ -14,6 +14,6 @@ final class ProcessIdentity: @unchecked Sendable {
         verifier = TokenVerifier(keys: SigningKeys(configuration: configuration, logger: logger), policy: TokenPolicy(configuration: configuration))
         cache = AccountCache()
         feed = AccountChangeFeed(settings: configuration.databaseSettings(applicationName: "fcgi-app-accounts"), cache: cache, logger: logger)
-        resolver = AccountResolver(provisionFromToken: configuration.provisionFromToken, cache: cache)
+        resolver = AccountResolver(configuration: configuration, cache: cache)
     }
 }

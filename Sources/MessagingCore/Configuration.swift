@@ -17,6 +17,8 @@ public struct Configuration: Sendable {
     public var jwtRequireExpiry: Bool
     /// Create users on first sight of a valid token (`provision_users = from_token`).
     public var provisionFromToken: Bool
+    /// A token's changed claims update the profile at most this often per user.
+    public var profileSyncSeconds: Int
     public var claimUsername: String
     public var claimDisplayName: String
     public var claimAvatar: String
@@ -58,7 +60,8 @@ public struct Configuration: Sendable {
         ("jwt_audience", "", "Comma-separated accepted aud values (a token must name one); empty: aud is not checked. Our own tokens carry the first one."),
         ("jwt_leeway_seconds", "30", "Clock skew allowed when checking exp and nbf."),
         ("jwt_require_exp", "true", "Refuse tokens without exp (token_missing_expiry). false accepts them: only for a platform whose tokens cannot carry one."),
-        ("provision_users", "off", "off: a token's user must exist (created by the service API or messaging-admin). from_token: a valid token for an unknown sub creates the user from its claims, and later tokens update the profile (at most once a minute)."),
+        ("provision_users", "off", "off: a token's user must exist (created by the service API or messaging-admin). from_token: a valid token for an unknown sub creates the user from its claims, and later tokens update the profile (at most once per profile_sync_seconds). Only tokens signed by a JWKS key do this; our own HS256 tokens name existing users."),
+        ("profile_sync_seconds", "60", "With provision_users = from_token: changed claims update a user's profile at most this often."),
         ("claim_username", "preferred_username", "Claim holding the username (made valid and unique when needed)."),
         ("claim_display_name", "name", "Claim holding the display name (kept as given)."),
         ("claim_avatar", "picture", "Claim holding the avatar URL."),
@@ -157,6 +160,7 @@ public struct Configuration: Sendable {
         case "from_token": provisionFromToken = true
         default: throw Invalid(key: "provision_users", problem: "expected off or from_token")
         }
+        profileSyncSeconds = try integer("profile_sync_seconds", 1...86_400)
         claimUsername = text("claim_username")
         claimDisplayName = text("claim_display_name")
         claimAvatar = text("claim_avatar")

@@ -24,7 +24,7 @@ final class UpgradeAuthenticator: @unchecked Sendable {
 
     init(configuration: Configuration, logger: Logger) {
         verifier = TokenVerifier(keys: SigningKeys(configuration: configuration, logger: logger), policy: TokenPolicy(configuration: configuration))
-        resolver = AccountResolver(provisionFromToken: configuration.provisionFromToken, cache: nil)
+        resolver = AccountResolver(configuration: configuration, cache: nil)
         settings = configuration.databaseSettings(applicationName: "push-daemon-auth")
         self.logger = logger
     }

@@ -49,21 +49,22 @@ public final class AccountCache: @unchecked Sendable {
     }
 
     /// Whether these claims should be applied now: they differ from what was last applied (or,
-    /// never applied here, from the stored profile) and the last sync is a minute old.
-    public func shouldSync(_ subject: Subject, claims: ProfileClaims, stored: ProfileClaims) -> Bool {
+    /// never applied here, from the stored profile) and the last sync is `intervalSeconds` old.
+    public func shouldSync(_ subject: Subject, claims: ProfileClaims, stored: ProfileClaims, intervalSeconds: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         let entry = entries[subject]
         if let applied = entry?.syncedClaims, applied == claims { return false }
-        if entry?.syncedClaims == nil && ProfileClaims.covers(stored, claims) { return false }
-        return MonotonicTime.seconds() - (entry?.syncedAt ?? -.infinity) >= Double(AccountResolver.profileSyncSeconds)
+        if ProfileClaims.covers(stored, claims) { return false }
+        return MonotonicTime.seconds() - (entry?.syncedAt ?? -.infinity) >= Double(intervalSeconds)
     }
 
-    public func noteSynced(_ subject: Subject, claims: ProfileClaims) {
+    /// An attempt to apply claims, and the claims now known applied (nil: the attempt was skipped).
+    public func noteSynced(_ subject: Subject, claims: ProfileClaims?) {
         lock.lock()
         defer { lock.unlock() }
         guard entries[subject] != nil else { return }
-        entries[subject]!.syncedClaims = claims
+        if let claims { entries[subject]!.syncedClaims = claims }
         entries[subject]!.syncedAt = MonotonicTime.seconds()
     }
 

@@ -3,17 +3,17 @@ import Postgres
 
 /// From a verified token to a caller: finds the token's user (creating them on first sight with
 /// `provision_users = from_token`, for tokens signed by the platform's JWKS), applies the account-state check, keeps the profile in step
-/// with the claims (at most once a minute per user), and adds the token's roles to the stored
+/// with the claims (at most once per `profile_sync_seconds` per user), and adds the token's roles to the stored
 /// ones. Throws `TokenRejection` (unknown user, deactivated) or `PostgresError`.
 public struct AccountResolver {
-    /// Claims are applied to a user at most this often.
-    public static let profileSyncSeconds = 60
-
     public let provisionFromToken: Bool
+    /// Claims are applied to a user at most this often (`profile_sync_seconds`).
+    public let profileSyncSeconds: Int
     public let cache: AccountCache?
 
-    public init(provisionFromToken: Bool, cache: AccountCache?) {
-        self.provisionFromToken = provisionFromToken
+    public init(configuration: Configuration, cache: AccountCache?) {
+        provisionFromToken = configuration.provisionFromToken
+        profileSyncSeconds = configuration.profileSyncSeconds
         self.cache = cache
     }
 
@@ -37,10 +37,11 @@ public struct AccountResolver {
         let found = account!
         if let refusal = AccountState.check(found) { throw refusal }
         if provision && !provisioned
-            && (cache?.shouldSync(token.subject, claims: token.profile, stored: found.profile) ?? !ProfileClaims.covers(found.profile, token.profile)) {
+            && (cache?.shouldSync(token.subject, claims: token.profile, stored: found.profile, intervalSeconds: profileSyncSeconds) ?? !ProfileClaims.covers(found.profile, token.profile)) {
             // Throttled here per process and in SQL per user, so a burst of requests writes once.
-            let upserted = try store.upsert(token.subject, profile: token.profile, roles: nil, minimumIntervalSeconds: AccountResolver.profileSyncSeconds)
-            cache?.noteSynced(token.subject, claims: token.profile)
+            let upserted = try store.upsert(token.subject, profile: token.profile, roles: nil, minimumIntervalSeconds: profileSyncSeconds)
+            // Skipped (another process synced this user just now): try again after the interval.
+            cache?.noteSynced(token.subject, claims: upserted.skipped ? nil : token.profile)
             if upserted.changed {
                 cache?.forget(userId: found.id)
                 changed()

@@ -31,6 +31,8 @@ public struct AccountStore {
         public let id: Int64
         public let created: Bool
         public let changed: Bool
+        /// Synced too recently (`minimumIntervalSeconds`): nothing was compared.
+        public let skipped: Bool
     }
 
     /// Creates or updates the user for `subject`. nil fields stay as they are; an empty avatar
@@ -47,7 +49,8 @@ public struct AccountStore {
         let result = try db.query(
             "SELECT user_id, created, changed FROM chat_upsert_user($1, $2, $3, $4, $5, $6::text[], make_interval(secs => $7))",
             [id, external, profile.username, profile.displayName, profile.avatar, roles.map(AccountStore.arrayLiteral), minimumIntervalSeconds])
-        return Upserted(id: result.int(0, 0)!, created: result.bool(0, 1) ?? false, changed: result.bool(0, 2) ?? false)
+        return Upserted(id: result.int(0, 0)!, created: result.bool(0, 1) ?? false, changed: result.bool(0, 2) ?? false,
+                        skipped: result.bool(0, 2) == nil)
     }
 
     /// Many users in one transaction (the platform's initial sync); results in input order.
