@@ -73,7 +73,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON"]),
+        .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON", .product(name: "JWTKit", package: "jwt-kit"),
+                                                            .product(name: "Logging", package: "swift-log")]),
         // Pure parts of the executables: WebSocket frame rules, UTF-8 validation, routing.
         .testTarget(
             name: "PushDaemonTests",

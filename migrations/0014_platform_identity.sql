@@ -193,7 +193,7 @@ CREATE TABLE service_tokens (
     id           bigserial PRIMARY KEY,
     name         text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 64),
     token_sha256 bytea NOT NULL UNIQUE CHECK (octet_length(token_sha256) = 32),
-    scopes       text[] NOT NULL CHECK (scopes <@ ARRAY['users:write']::text[] AND cardinality(scopes) > 0),
+    scopes       text[] NOT NULL CHECK (scopes <@ ARRAY['users:read', 'users:write']::text[] AND cardinality(scopes) > 0),
     created_at   timestamptz NOT NULL DEFAULT now(),
     revoked_at   timestamptz
 );

@@ -109,7 +109,8 @@ final class WorkerContext {
             throw APIError(401, "invalid_service_token", "The service token is unknown or revoked.",
                            headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
-        guard scopes.contains(scope) else {
+        // users:write includes users:read.
+        guard scopes.contains(scope) || (scope == "users:read" && scopes.contains("users:write")) else {
             throw APIError(403, "insufficient_scope", "The service token lacks the \(scope) scope.",
                            headers: [("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"\(scope)\"")])
         }

@@ -88,7 +88,7 @@ struct ServiceTokenCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a service token and print it (shown only this once; only its hash is kept).")
         @OptionGroup var options: ConfigOption
         @Option(help: "A name for it (e.g. the platform's name), unique.") var name: String
-        @Option(name: .customLong("scope"), help: "users:write (the default); repeatable.") var scopes: [String] = ["users:write"]
+        @Option(name: .customLong("scope"), help: "users:write (the default: every service route) or users:read (reading only); repeatable.") var scopes: [String] = ["users:write"]
 
         func run() throws {
             if let unknown = scopes.first(where: { !ServiceTokenStore.scopes.contains($0) }) { throw ValidationError("unknown scope '\(unknown)'") }

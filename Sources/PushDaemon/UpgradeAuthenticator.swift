@@ -40,20 +40,26 @@ final class UpgradeAuthenticator: @unchecked Sendable {
         case let .success(value): verified = value
         case let .failure(rejection): return .refused(rejection)
         }
-        do {
-            let db = try database()
-            let caller = try resolver.caller(for: verified, db: db)
-            return .accepted(userId: caller.userId, validUntil: verified.validUntil)
-        } catch let rejection as TokenRejection {
-            return .refused(rejection)
-        } catch {
-            if let error = error as? PostgresError, error.isConnectionFailure { connection = nil }
-            logger.warning("cannot check the account of an upgrade", metadata: ["error": "\(type(of: error))"])
-            return .unavailable
+        // A connection the server closed while idle (a Postgres restart) fails once: then a fresh one.
+        for attempt in 1...2 {
+            do {
+                let caller = try resolver.caller(for: verified, db: try database())
+                return .accepted(userId: caller.userId, validUntil: verified.validUntil)
+            } catch let rejection as TokenRejection {
+                return .refused(rejection)
+            } catch let error as PostgresError where error.isConnectionFailure && attempt == 1 {
+                connection = nil
+            } catch {
+                connection = nil
+                logger.warning("cannot check the account of an upgrade", metadata: ["error": "\(type(of: error))"])
+                return .unavailable
+            }
         }
+        return .unavailable
     }
 
     private func database() throws -> PostgresConnection {
+        connection?.checkIdleConnection()
         if let connection, connection.isConnected { return connection }
         let fresh = try PostgresConnection(settings: settings)
         connection = fresh

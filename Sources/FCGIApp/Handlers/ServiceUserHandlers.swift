@@ -1,16 +1,17 @@
 import MessagingCore
 
 /// The service API for the platform's backend (a service token with the `users:write` scope,
-/// never a user token): upsert one user, many at once, deactivate, reactivate, read. `:sub` is
+/// or `users:read` for reading; never a user token): upsert one user, many at once, deactivate, reactivate, read. `:sub` is
 /// the platform's user id, exactly as its tokens carry it in `sub`.
 enum ServiceUserHandlers {
     static let scope = Router.Access.service(scope: "users:write")
+    static let readScope = Router.Access.service(scope: "users:read")
     /// Users per bulk request (the initial sync pages through its users).
     static let maxBulk = 1000
 
     static func register(_ router: inout Router) {
         router.add("PUT", "/api/service/users/:sub", access: scope, upsert)
-        router.add("GET", "/api/service/users/:sub", access: scope, show)
+        router.add("GET", "/api/service/users/:sub", access: readScope, show)
         router.add("POST", "/api/service/users/bulk", access: scope, upsertMany)
         router.add("POST", "/api/service/users/:sub/deactivate", access: scope) { try setActive($0, false) }
         router.add("POST", "/api/service/users/:sub/reactivate", access: scope) { try setActive($0, true) }

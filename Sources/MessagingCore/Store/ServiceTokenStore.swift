@@ -6,7 +6,8 @@ import Postgres
 /// bytes (base64url), shown once at creation; only its SHA-256 is stored, so a database dump
 /// holds nothing that authenticates.
 public struct ServiceTokenStore {
-    public static let scopes: Set<String> = ["users:write"]
+    /// `users:write` may use every service route; `users:read` only the reading ones.
+    public static let scopes: Set<String> = ["users:read", "users:write"]
     static let prefix = "mts_"
 
     let db: PostgresConnection
