@@ -256,18 +256,26 @@ final class EventListener: @unchecked Sendable {
         // read before this session was listed. So an account not known active here is checked
         // again (known ones are forgotten when their deactivation is read).
         if !activeUsers.contains(userId), let connection {
-            let state = try? connection.query("SELECT deactivated_at IS NULL FROM users WHERE id = $1", [userId])
-            if let state, state.rowCount == 0 || state.bool(0, 0) != true {
-                let refusal: TokenRejection = state.rowCount == 0 ? .unknownUser : .deactivated
+            let lookup: Account?
+            do {
+                lookup = try AccountStore(connection).find(id: userId)
+            } catch {
+                // The database cannot answer now: the upgrade's check stands (checked again next time).
+                return registerChecked(session, userId: userId, since: since)
+            }
+            if let refusal = lookup.map(AccountState.check) ?? .unknownUser {
                 logger.info("account refused at registration; closing", metadata: ["user.id": "\(userId)", "reason": "\(refusal.code)"])
                 session.eventLoop.execute { session.close(code: .unknown(refusal.closeCode), reason: refusal.code) }
                 return
             }
-            if state != nil {
-                if activeUsers.count > 1_000_000 { activeUsers.removeAll() }
-                activeUsers.insert(userId)
-            }
+            if activeUsers.count > 1_000_000 { activeUsers.removeAll() }
+            activeUsers.insert(userId)
         }
+        registerChecked(session, userId: userId, since: since)
+    }
+
+    /// `register` after the account check: the connected frame, a replay, then live events.
+    private func registerChecked(_ session: WebSocketSession, userId: Int64, since: Int64?) {
         guard let since else {
             outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
             if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
@@ -375,6 +383,9 @@ final class EventListener: @unchecked Sendable {
             }
             logger.info("closed a deactivated account's sessions", metadata: ["user.ids": "\(event.extraRecipients)"])
             return
+        }
+        if event.kind == "user_updated", let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
+            typing.forgetUsername(of: id)
         }
         if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
         // Room 0 holds events about a user (user_updated): their recipients are listed.

@@ -43,7 +43,8 @@ final class UpgradeAuthenticator: @unchecked Sendable {
         // A connection the server closed while idle (a Postgres restart) fails once: then a fresh one.
         for attempt in 1...2 {
             do {
-                let caller = try resolver.caller(for: verified, db: try database())
+                let db = try database()
+                let caller = try resolver.caller(for: verified, db: db, changed: { AccountStore(db).wakePushDaemons() })
                 return .accepted(userId: caller.userId, validUntil: verified.validUntil)
             } catch let rejection as TokenRejection {
                 return .refused(rejection)

@@ -9,17 +9,22 @@ public struct AccountStore {
     /// An integer sub reaches only users without an external id (so it never lands on a user the
     /// platform knows by another name); an external sub only its own user.
     public func find(_ subject: Subject) throws(PostgresError) -> Account? {
-        let result: PostgresResult
         switch subject {
         case let .userId(id):
-            result = try db.query(
-                "SELECT id, deactivated_at IS NOT NULL, array_to_string(roles, ','), username, display_name, avatar FROM users WHERE id = $1 AND external_id IS NULL",
-                [id])
+            return AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1 AND external_id IS NULL", [id]))
         case let .external(text):
-            result = try db.query(
-                "SELECT id, deactivated_at IS NOT NULL, array_to_string(roles, ','), username, display_name, avatar FROM users WHERE external_id = $1",
-                [text])
+            return AccountStore.account(try db.query("\(AccountStore.columns) WHERE external_id = $1", [text]))
         }
+    }
+
+    /// By our own id, whatever the sub (a session already admitted, checked again).
+    public func find(id: Int64) throws(PostgresError) -> Account? {
+        AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1", [id]))
+    }
+
+    private static let columns = "SELECT id, deactivated_at IS NOT NULL, array_to_string(roles, ','), username, display_name, avatar FROM users"
+
+    private static func account(_ result: PostgresResult) -> Account? {
         guard result.rowCount == 1 else { return nil }
         return Account(
             id: result.int(0, 0)!, deactivated: result.bool(0, 1) ?? false,
@@ -66,6 +71,12 @@ public struct AccountStore {
     /// Deactivates or reactivates; false when the user already was so. CHU04 for an unknown id.
     public func setActive(_ id: Int64, active: Bool) throws(PostgresError) -> Bool {
         try db.query("SELECT chat_set_user_active($1, $2)", [id, active]).bool(0, 0) ?? false
+    }
+
+    /// Wakes the push daemons for events just committed (user_updated, account_deactivated), for
+    /// callers without a pool's `EventWakeup` (the CLI, a daemon); after the commit, never inside.
+    public func wakePushDaemons() {
+        _ = try? db.execute(script: "NOTIFY \(EventWakeup.channel)")
     }
 
     /// A user's profile with roles and state, for the service API and `messaging-admin user show`.
