@@ -22,6 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
-    python3 -c 'import websockets, pytest, requests' 2>/dev/null \
-        || python3 -m pip install -q 'websockets>=12' pytest requests
+    python3 -c 'import websockets, pytest, requests, cryptography' 2>/dev/null \
+        || python3 -m pip install -q 'websockets>=12' pytest requests cryptography
 fi

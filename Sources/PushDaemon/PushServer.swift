@@ -9,7 +9,7 @@ import NIOWebSocket
 /// `WebSocketSession` per connection. One connection's error never reaches another.
 final class PushServer {
     private let settings: PushSettings
-    private let tokens: TokenService
+    private let authenticator: UpgradeAuthenticator
     private let commands: CommandQueue
     private let logger: Logger
     let group: MultiThreadedEventLoopGroup
@@ -19,10 +19,11 @@ final class PushServer {
     /// Whether this daemon's hooks failed recently (`hooks: degraded` on /ws/health).
     private let hooksDegraded: @Sendable () -> Bool
 
-    init(settings: PushSettings, tokens: TokenService, commands: CommandQueue, hooksDegraded: @escaping @Sendable () -> Bool, logger: Logger) {
+    init(settings: PushSettings, authenticator: UpgradeAuthenticator, commands: CommandQueue, hooksDegraded: @escaping @Sendable () -> Bool,
+         logger: Logger) {
         self.hooksDegraded = hooksDegraded
         self.settings = settings
-        self.tokens = tokens
+        self.authenticator = authenticator
         self.commands = commands
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
@@ -35,7 +36,7 @@ final class PushServer {
             loop.eventLoop.execute { loop.startSweeping(every: .seconds(Int64(sweepSeconds))) }
         }
         let settings = self.settings
-        let tokens = self.tokens
+        let authenticator = self.authenticator
         let commands = self.commands
         let logger = self.logger
         let loops = self.loops
@@ -50,7 +51,7 @@ final class PushServer {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: settings.writeLowWaterMark, high: settings.writeHighWaterMark))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try PushServer.configure(channel: channel, settings: settings, policy: policy, tokens: tokens, commands: commands,
+                    try PushServer.configure(channel: channel, settings: settings, policy: policy, authenticator: authenticator, commands: commands,
                                             loops: loops, hooksDegraded: hooksDegraded, logger: logger)
                 }
             }
@@ -62,11 +63,11 @@ final class PushServer {
         ])
     }
 
-    private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, tokens: TokenService, commands: CommandQueue,
+    private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, authenticator: UpgradeAuthenticator, commands: CommandQueue,
                                   loops: LoopSessionsDirectory, hooksDegraded: @escaping @Sendable () -> Bool, logger: Logger) throws {
         let decision = UpgradeDecision()
         let shouldUpgrade: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?> = { channel, head in
-            UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, tokens: tokens)
+            UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, authenticator: authenticator)
         }
         let addSession: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<Void> = { channel, _ in
             channel.eventLoop.makeCompletedFuture {
