@@ -26,22 +26,40 @@ struct HTTPRequest {
     }
 }
 
-/// Decodes %XX escapes; nil when the escapes are malformed or the bytes are not UTF-8.
-func percentDecode(_ text: String, plusAsSpace: Bool = false) -> String? {
+/// Decodes %XX escapes; nil when the escapes are malformed or the bytes are not UTF-8, unless
+/// `lossy`: then a malformed escape stays as it is and bad UTF-8 becomes U+FFFD (a path segment
+/// still routes, and its handler refuses the value with its own 400).
+func percentDecode(_ text: String, plusAsSpace: Bool = false, lossy: Bool = false) -> String? {
     var bytes: [UInt8] = []
-    var iterator = Array(text.utf8).makeIterator()
-    while let byte = iterator.next() {
+    let input = Array(text.utf8)
+    var index = 0
+    while index < input.count {
+        let byte = input[index]
+        index += 1
         if byte == UInt8(ascii: "%") {
-            guard let hi = iterator.next(), let lo = iterator.next(),
-                  let value = UInt8(String(decoding: [hi, lo], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(value)
+            guard index + 2 <= input.count, let high = hexValue(input[index]), let low = hexValue(input[index + 1]) else {
+                if !lossy { return nil }
+                bytes.append(byte)
+                continue
+            }
+            bytes.append(high << 4 | low)
+            index += 2
         } else if plusAsSpace && byte == UInt8(ascii: "+") {
             bytes.append(UInt8(ascii: " "))
         } else {
             bytes.append(byte)
         }
     }
-    return String(validating: bytes, as: UTF8.self)
+    return lossy ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+}
+
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
 }
 
 /// What a handler answers. Bodies are JSON; 204 has none.

@@ -69,8 +69,7 @@ struct Router {
                 guard text == part else { return nil }
                 literals += 1
             case let .parameter(name):
-                guard let decoded = percentDecode(part) else { return nil }
-                parameters[name] = decoded
+                parameters[name] = percentDecode(part, lossy: true)
             }
         }
         return (parameters, literals)

@@ -42,6 +42,25 @@ import Testing
             return
         }
         #expect(parameters["emoji"] == "❤️" && parameters["messageId"] == "7")
-        #expect(percentDecode("%zz") == nil && percentDecode("%C3%28") == nil)
+        #expect(percentDecode("%zz") == nil && percentDecode("%C3%28") == nil && percentDecode("%+F") == nil)
+        #expect(percentDecode("a%2Fb%3F") == "a/b?")
+    }
+
+    @Test func aSegmentThatDoesNotDecodeStillRoutesForItsHandlerToRefuse() {
+        guard case let .found(route, parameters) = router.match(method: "DELETE", path: "/api/messages/7/reactions/%FF%zz") else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(route.name == "DELETE /api/messages/:messageId/reactions/:emoji")
+        #expect(parameters["emoji"] == "\u{FFFD}%zz")
+    }
+
+    @Test func anEncodedSlashOrQuestionMarkStaysInsideItsSegment() {
+        guard case let .found(route, parameters) = router.match(method: "GET", path: "/api/messages/1%2Fread-state") else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(route.name == "GET /api/messages/:conversationId")
+        #expect(parameters["conversationId"] == "1/read-state")
     }
 }
