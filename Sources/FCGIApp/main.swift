@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MessagingCore
+import Observability
 
 // fcgi-app [--config PATH]           the supervisor (what nginx's FastCGI upstream points at)
 // fcgi-app --worker [--config PATH] [--metrics-fd N]

@@ -2,6 +2,7 @@ import Foundation
 import Hooks
 import Logging
 import MessagingCore
+import Observability
 #if canImport(Glibc)
 import Glibc
 #endif
