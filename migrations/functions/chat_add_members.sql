@@ -1,5 +1,5 @@
 -- The live definition of chat_add_members: edit it here; the migrator re-applies this file when it changes.
-CREATE OR REPLACE FUNCTION public.chat_add_members(p_room bigint, p_actor bigint, p_users bigint[])
+CREATE OR REPLACE FUNCTION public.chat_add_members(p_room bigint, p_actor bigint, p_users bigint[], p_max_members integer)
  RETURNS bigint[]
  LANGUAGE plpgsql
 AS $function$
@@ -18,7 +18,7 @@ BEGIN
     -- The room's row lock (taken above) serializes adds, so this count holds until commit.
     IF (SELECT count(*) FROM chat_room_users WHERE room_id = p_room)
        + (SELECT count(*) FROM unnest(wanted) AS x
-          WHERE NOT EXISTS (SELECT 1 FROM chat_room_users cu WHERE cu.room_id = p_room AND cu.user_id = x)) > 1000 THEN
+          WHERE NOT EXISTS (SELECT 1 FROM chat_room_users cu WHERE cu.room_id = p_room AND cu.user_id = x)) > p_max_members THEN
         RAISE EXCEPTION 'group full' USING ERRCODE = 'CHFUL';
     END IF;
     WITH inserted AS (
