@@ -3,7 +3,7 @@ import Logging
 import MessagingCore
 
 /// The REST API: routes, authentication, and the one place where errors become responses.
-struct Application {
+struct Application: Sendable {
     let router: Router
 
     init() {

@@ -6,7 +6,7 @@ import Prometheus
 
 /// The supervisor's side of the pool metrics: one Prometheus registry fed by every worker's
 /// reports (see WorkerMetrics) and by the supervisor's own events, served on `metrics_listen`.
-final class PoolMetrics: @unchecked Sendable {
+final class PoolMetrics: @unchecked Sendable {  // `threadStates` is guarded by its lock; the registry is thread-safe
     let channel: PoolMetricsChannel
     private let registry = PrometheusCollectorRegistry()
     private let common: CommonMetrics

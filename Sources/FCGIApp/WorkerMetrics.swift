@@ -7,7 +7,7 @@ import Observability
 /// and a reporting thread sends it to the supervisor about once a second (and once more before
 /// the process exits), so counts are pool-wide and exact. Without a channel (a worker started
 /// by hand) everything is recorded and dropped.
-final class WorkerMetrics: @unchecked Sendable {
+final class WorkerMetrics: @unchecked Sendable {  // `pending` is guarded by `lock`, sends by `sendLock`
     private let descriptor: Int32?
     private let lock = NSLock()
     private var pending: WorkerMetricsReport
@@ -21,7 +21,7 @@ final class WorkerMetrics: @unchecked Sendable {
 
     /// Starts the reporting thread; `threadStates` gives (busy, total) at each report. Hook
     /// failures are counted here and told to `ledger` (the status page's source).
-    func startReporting(ledger: HookFailureLedger, threadStates: @escaping () -> (busy: Int, total: Int)) {
+    func startReporting(ledger: HookFailureLedger, threadStates: @escaping @Sendable () -> (busy: Int, total: Int)) {
         HookFailures.observe { [self] failure in
             let function = String(failure.script.dropLast(".lua".count)) + "." + failure.function
             lock.lock()

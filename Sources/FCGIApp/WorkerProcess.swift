@@ -12,7 +12,7 @@ import MessagingCore
 /// EPOLLEXCLUSIVE so one connection wakes one thread) and then accept without blocking. So a
 /// draining thread can always stop between requests, and the process exits only once every
 /// thread has stopped: a connection is never accepted by a process that is about to exit.
-final class WorkerProcess {
+final class WorkerProcess: @unchecked Sendable {  // mutable state is guarded by `state`; threads share the rest read-only
     private let configuration: Configuration
     private let logger: Logger
     private let metrics: WorkerMetrics

@@ -28,26 +28,26 @@ public enum MetricCatalog {
     }
 
     // The pool.
-    public static let fcgiRequests = name("fcgi", "requests", unit: "total", "FastCGI requests answered, by route and HTTP status.")
-    public static let fcgiRequestDuration = name("fcgi", "request_duration", unit: "seconds", "Time from accept to finish of a FastCGI request, by route.")
-    public static let fcgiThreads = name("fcgi", "threads", unit: "", "Worker threads of the pool by state (busy: serving a request).")
-    public static let fcgiWorkerProcesses = name("fcgi", "worker_processes", unit: "", "Worker processes (draining: replaced by a reload, finishing in-flight requests).")
-    public static let fcgiWorkerRestarts = name("fcgi", "worker_restarts", unit: "total", "Worker processes replaced (crash: died or killed; recycle: fcgi_max_requests reached).")
-    public static let fcgiReloads = name("fcgi", "reloads", unit: "total", "Graceful reloads (SIGHUP) of the pool.")
-    public static let fcgiSendBatches = name("fcgi", "send_batches", unit: "total", "Group commits of two or more sends (one_by_one: refused by the database, so each send was stored alone).")
-    public static let fcgiBatchedSends = name("fcgi", "batched_sends", unit: "total", "Sends stored in a group commit with other sends.")
+    public static var fcgiRequests: MetricNameDescriptor { name("fcgi", "requests", unit: "total", "FastCGI requests answered, by route and HTTP status.") }
+    public static var fcgiRequestDuration: MetricNameDescriptor { name("fcgi", "request_duration", unit: "seconds", "Time from accept to finish of a FastCGI request, by route.") }
+    public static var fcgiThreads: MetricNameDescriptor { name("fcgi", "threads", unit: "", "Worker threads of the pool by state (busy: serving a request).") }
+    public static var fcgiWorkerProcesses: MetricNameDescriptor { name("fcgi", "worker_processes", unit: "", "Worker processes (draining: replaced by a reload, finishing in-flight requests).") }
+    public static var fcgiWorkerRestarts: MetricNameDescriptor { name("fcgi", "worker_restarts", unit: "total", "Worker processes replaced (crash: died or killed; recycle: fcgi_max_requests reached).") }
+    public static var fcgiReloads: MetricNameDescriptor { name("fcgi", "reloads", unit: "total", "Graceful reloads (SIGHUP) of the pool.") }
+    public static var fcgiSendBatches: MetricNameDescriptor { name("fcgi", "send_batches", unit: "total", "Group commits of two or more sends (one_by_one: refused by the database, so each send was stored alone).") }
+    public static var fcgiBatchedSends: MetricNameDescriptor { name("fcgi", "batched_sends", unit: "total", "Sends stored in a group commit with other sends.") }
 
     // The push daemon.
-    public static let pushConnectedClients = name("push", "connected_clients", unit: "", "Open WebSocket connections.")
-    public static let pushFramesSent = name("push", "frames_sent", unit: "total", "Event frames written to clients.")
-    public static let pushDeliveryLag = name("push", "delivery_lag", unit: "seconds", "Time from an event's commit to its frame being written to a client.")
-    public static let pushListenerReconnects = name("push", "listener_reconnects", unit: "total", "Times the event listener reconnected to PostgreSQL and LISTENed again.")
+    public static var pushConnectedClients: MetricNameDescriptor { name("push", "connected_clients", unit: "", "Open WebSocket connections.") }
+    public static var pushFramesSent: MetricNameDescriptor { name("push", "frames_sent", unit: "total", "Event frames written to clients.") }
+    public static var pushDeliveryLag: MetricNameDescriptor { name("push", "delivery_lag", unit: "seconds", "Time from an event's commit to its frame being written to a client.") }
+    public static var pushListenerReconnects: MetricNameDescriptor { name("push", "listener_reconnects", unit: "total", "Times the event listener reconnected to PostgreSQL and LISTENed again.") }
 
     // Both.
-    public static let postgresErrors = name("postgres", "errors", unit: "total", "PostgreSQL failures (connection: down or unreachable; timeout: statement_timeout; statement: unexpected SQLSTATE).")
-    public static let postgresReconnects = name("postgres", "reconnects", unit: "total", "Connections re-established after PostgreSQL went away.")
-    public static let hookErrors = name("hook", "errors", unit: "total", "H2AC hook calls that failed or were skipped (suspended after repeated overruns) and used the built-in default, by kind and hook function (script.function).")
-    public static let hookTimeouts = name("hook", "timeouts", unit: "total", "H2AC hook calls stopped by the budget or the time limit (the built-in default was used), by hook function.")
+    public static var postgresErrors: MetricNameDescriptor { name("postgres", "errors", unit: "total", "PostgreSQL failures (connection: down or unreachable; timeout: statement_timeout; statement: unexpected SQLSTATE).") }
+    public static var postgresReconnects: MetricNameDescriptor { name("postgres", "reconnects", unit: "total", "Connections re-established after PostgreSQL went away.") }
+    public static var hookErrors: MetricNameDescriptor { name("hook", "errors", unit: "total", "H2AC hook calls that failed or were skipped (suspended after repeated overruns) and used the built-in default, by kind and hook function (script.function).") }
+    public static var hookTimeouts: MetricNameDescriptor { name("hook", "timeouts", unit: "total", "H2AC hook calls stopped by the budget or the time limit (the built-in default was used), by hook function.") }
 
     /// Request latency buckets: a REST call is milliseconds; the top buckets catch lock waits.
     public static let requestDurationBuckets: [Duration] = [

@@ -84,9 +84,11 @@ final class PushServer {
             echo: NIOWebSocketServerUpgrader(maxFrameSize: settings.maxEchoMessageBytes, automaticErrorHandling: true,
                                              shouldUpgrade: shouldUpgrade, upgradePipelineHandler: addSession))
         let responder = RefusalResponder(decision: decision, hooksDegraded: hooksDegraded)
+        // The completion handler runs on this channel's loop: the handler stays bound to it.
+        let boundResponder = NIOLoopBound(responder, eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                context.pipeline.syncOperations.removeHandler(responder, promise: nil)
+                context.pipeline.syncOperations.removeHandler(boundResponder.value, promise: nil)
             }),
             withErrorHandling: true)
         try channel.pipeline.syncOperations.addHandler(responder)

@@ -37,11 +37,11 @@ import Testing
     }
 
     /// Each call of a notification hook, with the built-in decision it must fall back to.
-    static let notificationCalls: [(function: String, call: (HookEngine) -> JSON, builtin: JSON)] = [
+    static var notificationCalls: [(function: String, call: (HookEngine) -> JSON, builtin: JSON)] { [
         ("on_message", { $0.messageNotification(SampleEvents.message()) }, BuiltinHooks.messageNotification(SampleEvents.message())),
         ("on_reaction", { $0.reactionNotification(SampleEvents.reaction()) }, BuiltinHooks.reactionNotification(SampleEvents.reaction())),
         ("on_read", { $0.readReceiptNotification(SampleEvents.read()) }, BuiltinHooks.readReceiptNotification(SampleEvents.read())),
-    ]
+    ] }
 
     @Test(arguments: overruns)
     func everyNotificationHookIsStoppedAndTheDefaultDecides(bomb: String) {
