@@ -21,6 +21,14 @@ struct RequestBody {
         return id
     }
 
+    /// Like `optionalId`, for a field the spec does not let be null: absent is nil, null is a 400.
+    func optionalNonNullId(_ key: String) throws -> Int64? {
+        if let field = fields.first(where: { $0.0 == key }), field.1.isNull {
+            throw APIError.validation("\(key) must be a positive integer (or absent), not null.")
+        }
+        return try optionalId(key)
+    }
+
     func string(_ key: String) throws -> String {
         guard let value = try optionalString(key) else { throw APIError.validation("\(key) is required.") }
         return value

@@ -28,7 +28,7 @@ public struct APIError: Error, Equatable, Sendable {
     public static let routeNotFound = APIError(404, "not_found", "No such endpoint.")
     public static let payloadTooLarge = APIError(413, "payload_too_large", "The request body is too large.")
     public static let unsupportedMediaType = APIError(415, "unsupported_media_type", "Send the body as application/json.")
-    public static let databaseUnavailable = APIError(503, "database_unavailable", "The database is unavailable; try again shortly.", headers: [("Retry-After", "1")])
+    public static let databaseUnavailable = APIError(503, "database_unavailable", "The database is unavailable; try again shortly (a send retried with the same clientMessageId is stored once).", headers: [("Retry-After", "1")])
     public static let `internal` = APIError(500, "internal_error", "Something went wrong on our side.")
 
     public static func methodNotAllowed(allowed: [String]) -> APIError {

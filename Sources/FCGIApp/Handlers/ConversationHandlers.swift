@@ -58,7 +58,8 @@ enum ConversationHandlers {
         }
         let maxCharacters = exchange.context.configuration.maxMessageCharacters
         if let firstMessage, let problem = Validation.contentProblem(firstMessage, maxCharacters: maxCharacters) {
-            throw APIError(400, firstMessage.count > maxCharacters ? "content_too_long" : "validation_failed", "firstMessage: " + problem + ".")
+            throw APIError(400, Validation.isTooLong(firstMessage, maxCharacters: maxCharacters) ? "content_too_long" : "validation_failed",
+                           "firstMessage: " + problem + ".")
         }
         let db = try exchange.db
         let store = ConversationStore(db)

@@ -11,7 +11,7 @@ enum GuidanceHandlers {
     static func guidance(_ exchange: Exchange) throws -> HTTPResponse {
         let flow = exchange.pathText("flow")
         var context: JSON = ["userId": .int(exchange.userId)]
-        if let text = exchange.request.query["participantId"], !text.isEmpty {
+        if let text = exchange.request.query["participantId"] {  // present but empty is a 400 too
             guard let participantId = Int64(text), participantId > 0 else {
                 throw APIError.badRequest("invalid_id", "participantId must be a positive integer.")
             }

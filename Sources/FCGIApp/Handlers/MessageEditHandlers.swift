@@ -12,7 +12,7 @@ enum MessageEditHandlers {
         let messageId = try exchange.pathId("messageId")
         let content = try exchange.body().string("content")
         if let problem = Validation.contentProblem(content, maxCharacters: exchange.context.configuration.maxMessageCharacters) {
-            throw APIError(400, content.count > exchange.context.configuration.maxMessageCharacters ? "content_too_long" : "validation_failed", problem + ".")
+            throw APIError(400, Validation.isTooLong(content, maxCharacters: exchange.context.configuration.maxMessageCharacters) ? "content_too_long" : "validation_failed", problem + ".")
         }
         let message = try MessageEditStore(try exchange.db).edit(messageId: messageId, actorId: exchange.userId, content: content.trimmed.isEmpty ? "" : content)
         exchange.context.wakeup.poke()

@@ -40,7 +40,7 @@ enum MessageHandlers {
         let clientMessageId = try body.optionalString("clientMessageId")
         let replyToId = try body.optionalId("replyToId")
         if let problem = Validation.contentProblem(content, maxCharacters: maxCharacters) {
-            throw APIError(400, content.count > maxCharacters ? "content_too_long" : "validation_failed", problem + ".")
+            throw APIError(400, Validation.isTooLong(content, maxCharacters: maxCharacters) ? "content_too_long" : "validation_failed", problem + ".")
         }
         switch (mediaURL, mediaType) {
         case (nil, nil):
@@ -59,7 +59,7 @@ enum MessageHandlers {
 
     static func markRead(_ exchange: Exchange) throws -> HTTPResponse {
         let roomId = try exchange.pathId("conversationId")
-        let upTo = try exchange.body(optional: true).optionalId("upToMessageId")
+        let upTo = try exchange.body(optional: true).optionalNonNullId("upToMessageId")
         let marker = try ReadMarkerStore(try exchange.db).markRead(roomId: roomId, userId: exchange.userId, upTo: upTo)
         if marker.moved { exchange.context.wakeup.poke() }
         return .json(200, [

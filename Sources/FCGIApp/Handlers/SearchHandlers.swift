@@ -12,7 +12,7 @@ enum SearchHandlers {
         guard !query.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r") || $0.value == 0x7F }) else { throw APIError.validation("q must not contain control characters.") }
         let limit = try exchange.limit(fallback: 20, max: 50)
         var conversationId: Int64?
-        if let text = exchange.request.query["conversationId"], !text.isEmpty {
+        if let text = exchange.request.query["conversationId"], !text.isEmpty {  // empty: every conversation, as documented
             guard let id = Int64(text), id > 0 else { throw APIError.badRequest("invalid_id", "conversationId must be a positive integer.") }
             conversationId = id
         }
