@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the build, the stack and the tests need and this machine lacks.
-# Debian packages need root (CI runs as root); without root, missing ones are listed instead.
+# Installs what the build, the stack and the tests need and this machine lacks: the one list of
+# Debian and Python packages (`.ci/run` calls this too). Debian packages need root (CI runs as
+# root); without root, missing ones are listed instead.
+#   WITH_TEST_TOOLS=1   also what the tests need (Chromium for the browser tests, pytest, ...)
 set -euo pipefail
 
-packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl)
+packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl make)
+python_packages=()
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
+    # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
+    # here); the emoji font makes reactions legible in their screenshots.
+    packages+=(chromium fonts-noto-color-emoji)
+    python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator cryptography playwright)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -21,7 +31,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     (service nginx stop || true) >/dev/null 2>&1
 fi
 
-if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
-    python3 -c 'import websockets, pytest, requests, cryptography' 2>/dev/null \
-        || python3 -m pip install -q 'websockets>=12' pytest requests cryptography
+if [ ${#python_packages[@]} -gt 0 ] && ! python3 -c 'import websockets, pytest, requests, jsonschema, openapi_spec_validator, cryptography, playwright' 2>/dev/null; then
+    python3 -m pip install -q "${python_packages[@]}"
 fi
