@@ -91,7 +91,7 @@ def measure(base, ws_url, alice, bob, conversation, count, rate):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack-dir", default=os.path.join(ROOT, "var/hooklat"))
-    parser.add_argument("--http-port", type=int, default=int(os.environ.get("HTTP_PORT", "28180")))
+    parser.add_argument("--http-port", type=int, default=int(os.environ.get("HTTP_PORT", "28380")))
     parser.add_argument("--admin", required=True, help="the messaging-admin binary")
     parser.add_argument("--messages", type=int, default=60)
     parser.add_argument("--rate", type=float, default=20)

@@ -4,7 +4,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -q wrk >/dev/null; }
+# wrk and the Python packages the workloads import: a fresh clone needs nothing else first.
+WITH_BENCH_TOOLS=1 scripts/install-deps.sh
 # W3's receivers are C (bench/ws_receiver.c), compiled here with cc (CC overrides); the Swift
 # toolchain's clang serves when no system compiler is installed.
 if [ -z "${CC:-}" ] && ! command -v cc >/dev/null; then

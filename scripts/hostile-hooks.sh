@@ -6,8 +6,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-export STACK_DIR=$ROOT/var/hooklat HTTP_PORT=${HTTP_PORT:-28180} PG_PORT=${PG_PORT:-55463} PUSH_PORT=${PUSH_PORT:-28190}
-export METRICS_PORT=${METRICS_PORT:-29564} PUSH_METRICS_PORT=${PUSH_METRICS_PORT:-29565} LOG_LEVEL=warning
+export STACK_DIR=$ROOT/var/hooklat HTTP_PORT=${HTTP_PORT:-28380} PG_PORT=${PG_PORT:-55483} PUSH_PORT=${PUSH_PORT:-28390}
+export METRICS_PORT=${METRICS_PORT:-29584} PUSH_METRICS_PORT=${PUSH_METRICS_PORT:-29585} LOG_LEVEL=warning
 WITH_TEST_TOOLS=1 scripts/install-deps.sh
 rm -rf "$STACK_DIR/lua" && mkdir -p "$STACK_DIR" && cp -r lua "$STACK_DIR/lua"
 export HOOKS_DIR=$STACK_DIR/lua

@@ -3,6 +3,7 @@
 # Debian and Python packages (`.ci/run` calls this too). Debian packages need root (CI runs as
 # root); without root, missing ones are listed instead.
 #   WITH_TEST_TOOLS=1   also what the tests need (Chromium for the browser tests, pytest, ...)
+#   WITH_BENCH_TOOLS=1  also what `make bench` needs (wrk, the WebSocket client library)
 set -euo pipefail
 
 packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl make)
@@ -12,6 +13,10 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     # here); the emoji font makes reactions legible in their screenshots.
     packages+=(chromium fonts-noto-color-emoji)
     python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator cryptography playwright)
+fi
+if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
+    packages+=(wrk)
+    python_packages+=('websockets>=12')
 fi
 
 missing=()
@@ -31,6 +36,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     (service nginx stop || true) >/dev/null 2>&1
 fi
 
-if [ ${#python_packages[@]} -gt 0 ] && ! python3 -c 'import websockets, pytest, requests, jsonschema, openapi_spec_validator, cryptography, playwright' 2>/dev/null; then
-    python3 -m pip install -q "${python_packages[@]}"
+# pip only when something is missing (each name as Python imports it).
+modules=()
+for package in "${python_packages[@]}"; do
+    module=${package%%[<>=]*}
+    module=${module//-/_}
+    python3 -c "import $module" 2>/dev/null || modules+=("$package")
+done
+if [ ${#modules[@]} -gt 0 ]; then
+    python3 -m pip install -q "${modules[@]}"
 fi
