@@ -16,6 +16,9 @@ export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${B
 export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_METRICS_PORT:-29465}
 # One worker process with 16 threads: its sends form one stream of group commits. Two processes'
 # batches wait on each other's room locks (BENCHMARKS.md: W1 ~5,500 against ~3,700-4,200 msg/s).
+# The load generators are a few users sending as fast as they can: limits far above their rates
+# (the check itself still runs on every request, as in production).
+export RATE_LIMITS="send=1000000/s:1000000, conversation=1000000/s:1000000, react=1000000/s:1000000, read=1000000/s:1000000, search=1000000/s:1000000"
 export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-1} FCGI_THREADS=${BENCH_FCGI_THREADS:-16}
 # W4 holds ~20,000 connections in one push daemon: every process started from here (the daemon
 # included) gets the hard limit on open files, not a distribution's default soft limit of 1024.

@@ -100,6 +100,10 @@ hooks_dir = ${HOOKS_DIR:-$ROOT/lua}
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
 staff_user_ids = ${STAFF_USER_IDS:-}
+CFG
+    # The default limits unless the caller sets its own (the tests and the benchmarks do).
+    [ -z "${RATE_LIMITS:-}" ] || echo "rate_limits = $RATE_LIMITS" >>"$CONF"
+    cat >>"$CONF" <<CFG
 jwks = ${JWKS:-}
 jwks_refresh_seconds = ${JWKS_REFRESH_SECONDS:-300}
 jwks_min_refresh_seconds = ${JWKS_MIN_REFRESH_SECONDS:-10}

@@ -15,6 +15,9 @@ swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tail -n 15
 export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-55433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
 export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_METRICS_PORT:-19465}
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
+# Tests send in bursts from one user: the stack's limits are generous, and the rate-limit tests
+# give their own users tight ones (messaging-admin rate-limit set).
+export RATE_LIMITS="send=1000/s:5000, conversation=1000/s:5000, react=1000/s:5000, edit=1000/s:5000, delete=1000/s:5000, read=1000/s:5000, group_admin=1000/s:5000, search=1000/s:5000"
 # The `staff` fixture creates this user (ids from the platform may be any positive integer).
 export STAFF_USER_IDS=${TEST_STAFF_USER_ID:-990000001} MESSAGING_TEST_STAFF_ID=${TEST_STAFF_USER_ID:-990000001}
 # The platform's side of identity: a JWKS served over loopback http (the tests rotate its keys),

@@ -52,6 +52,7 @@ struct Application: Sendable {
                 case .user:
                     caller = try context.authenticate(request.authorization)
                     userId = caller.userId
+                    try RateLimitedRoutes.check(route: route.name, caller: caller, context: context)
                 case let .service(scope):
                     try context.authenticateService(request.authorization, scope: scope)
                 }

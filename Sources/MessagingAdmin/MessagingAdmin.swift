@@ -7,7 +7,8 @@ struct MessagingAdmin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "messaging-admin",
         abstract: "Administer the messaging backend: migrations, users, tokens, configuration, H2AC hooks.",
-        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, ServiceTokenCommand.self, ConfigCommand.self, HooksCommand.self])
+        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, ServiceTokenCommand.self, ConfigCommand.self, HooksCommand.self,
+                      RateLimitCommand.self])
 }
 
 /// `--config PATH`; without it: $MESSAGING_CONFIG, then the dev stack's var/dev/messaging.conf.

@@ -45,6 +45,10 @@ public struct Configuration: Sendable {
     public var testRoutes: Bool
     /// Who may read hook status and previews (see StaffPolicy).
     public var staffUserIds: Set<Int64>
+    /// Per-user token buckets by kind of request (see RateLimits).
+    public var rateLimits: RateLimits
+    /// Staff (StaffPolicy) are not rate limited.
+    public var rateLimitExemptStaff: Bool
     /// The push daemon's connection and log-reading limits (`push_*` keys).
     public var push: PushLimits
 
@@ -84,6 +88,9 @@ public struct Configuration: Sendable {
         ("max_message_chars", "4000", "Longest message content, in characters."),
         ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
         ("log_level", "info", "trace, debug, info, notice, warning, error or critical."),
+        ("rate_limits", "send=5/s:30, conversation=1/s:10, react=5/s:30, edit=2/s:20, delete=2/s:20, read=10/s:60, group_admin=2/s:30, search=2/s:20",
+         "Per-user limits: action=count/unit:burst, comma-separated (unit s, m or h; the burst is how many may come at once). Actions: send, conversation (direct and group creation), react, edit, delete, read, group_admin, search. An action not listed is not limited. Shared by every worker process and pool host (the buckets live in PostgreSQL); messaging-admin rate-limit sets one user's own."),
+        ("rate_limit_exempt_staff", "true", "Staff (staff_user_ids or the staff role) are not rate limited."),
         ("staff_user_ids", "", "Comma-separated user ids of product staff: they may read GET /api/h2ac/status and preview hook decisions. Users with the staff role count as staff too."),
         ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
         ("push_daemon_id", "", "Names this daemon's presence rows; empty: hostname:port. Keep it stable across restarts of the same daemon."),
@@ -210,6 +217,12 @@ public struct Configuration: Sendable {
             maxReplayEvents: try integer("push_max_replay_events", 1...1_000_000),
             purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
         staffUserIds = try Configuration.idList(text("staff_user_ids"), key: "staff_user_ids")
+        rateLimits = try RateLimits.parse(text("rate_limits")).get()
+        switch text("rate_limit_exempt_staff") {
+        case "true": rateLimitExemptStaff = true
+        case "false": rateLimitExemptStaff = false
+        default: throw Invalid(key: "rate_limit_exempt_staff", problem: "expected true or false")
+        }
         testRoutes = try Configuration.flag(text("test_routes"), key: "test_routes")
     }
 
