@@ -303,7 +303,7 @@ final class EventListener: @unchecked Sendable {
                 var overflow = false
                 pages: while true {
                     let page = try reader.replay(userId: userId, after: after, upTo: position, limit: 500)
-                    for event in page where event.kind != Self.accountDeactivated {
+                    for event in page where event.kind != .accountDeactivated {
                         let frame = Frames.close(Frames.eventPrefix(event), h2ac: nil)
                         bytes += frame.readableBytes
                         frames.append(frame)
@@ -369,11 +369,8 @@ final class EventListener: @unchecked Sendable {
         }
     }
 
-    /// The event that ends a deactivated user's sessions (migration 0014): never a frame.
-    static let accountDeactivated = "account_deactivated"
-
     private func dispatch(_ event: LoggedEvent, connection: PostgresConnection) throws {
-        if event.kind == Self.accountDeactivated {
+        if event.kind == .accountDeactivated {
             for user in event.extraRecipients {
                 activeUsers.remove(user)
                 for entry in registry.sessions(of: user).map(Array.init) ?? [] {
@@ -384,13 +381,13 @@ final class EventListener: @unchecked Sendable {
             logger.info("closed a deactivated account's sessions", metadata: ["user.ids": "\(event.extraRecipients)"])
             return
         }
-        if event.kind == "user_updated", let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
+        if event.kind == .userUpdated, let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
             typing.forgetUsername(of: id)
         }
-        if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
+        if event.kind?.changesRoom == true { cache.invalidate(event.roomId) }
         // Room 0 holds events about a user (user_updated): their recipients are listed.
         let room = event.roomId == 0 ? nil : try cache.room(event.roomId, connection: connection)
-        if event.kind == "new_message", typing.isActive(inRoom: event.roomId) {
+        if event.kind == .newMessage, typing.isActive(inRoom: event.roomId) {
             typing.messageSent(payload: event.payload, room: event.roomId, registry: registry, cache: cache, outbox: &outbox)
         }
         var local: [Int64] = []
@@ -402,7 +399,7 @@ final class EventListener: @unchecked Sendable {
         let prefix = Frames.eventPrefix(event)
         let position = event.position
 
-        guard let decider, NotificationInputs.hookedKinds.contains(event.kind) else {
+        guard let decider, let hookEvent = event.kind?.hookEvent else {
             deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)
             return
         }
@@ -410,7 +407,7 @@ final class EventListener: @unchecked Sendable {
         let parts: NotificationInputs.EventParts
         do {
             unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
-            parts = try NotificationInputs.eventPart(event, room: room, connection: connection)
+            parts = try NotificationInputs.eventPart(event, hookEvent, room: room, connection: connection)
         } catch let error as PostgresError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
             logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
@@ -441,7 +438,7 @@ final class EventListener: @unchecked Sendable {
         // Decided, rendered and handed to the event loops in chunks: the first recipients' frames
         // are being written while the listener decides for the next ones. Per session the order
         // stays (one chunk per session and event; each loop runs its tasks in order).
-        let shared = NotificationInputs.shared(kind: event.kind, parts: parts)
+        let shared = NotificationInputs.shared(hookEvent, parts: parts)
         // Decisions are per recipient, but often equal (same badge, same toast): each distinct one
         // is rendered and encoded once and its frame shared.
         var rendered = RenderedFrames(prefix: prefix)
@@ -454,8 +451,8 @@ final class EventListener: @unchecked Sendable {
                 NotificationInputs.recipient(slot.user, focus: slot.focus, unread: unread[slot.user],
                                              muted: unread[slot.user]?.muted ?? room?.members[slot.user] ?? false)
             }
-            let decisions = decider.decisions(forEvent: event.kind, shared: shared, recipients: recipients)
-            for index in recipients.indices { frames.append(rendered.frame(for: decisions?[index])) }
+            let decisions = decider.decisions(for: hookEvent, shared: shared, recipients: recipients)
+            for index in recipients.indices { frames.append(rendered.frame(for: decisions[index])) }
             // Targets in order, up to the first whose slot is not decided yet (slots are created
             // in target order, so every target is sent exactly once, in order).
             while nextTarget < targets.count && targets[nextTarget].slot < frames.count {

@@ -20,12 +20,26 @@ struct LoggedEvent: Sendable {
     let id: Int64
     let txid: UInt64
     let roomId: Int64
-    let kind: String
+    /// The kind as stored: the frame's `type`, also for a kind newer than this daemon.
+    let kindName: String
+    /// nil for a kind this daemon does not know (written by a newer migration): sent as it is.
+    let kind: EventKind?
     /// The payload as JSON text, exactly as stored.
     let payload: String
     let extraRecipients: [Int64]
     /// When the writing transaction began: the delivery-lag metric measures from here.
     let createdAt: Date?
+
+    init(id: Int64, txid: UInt64, roomId: Int64, kindName: String, payload: String, extraRecipients: [Int64], createdAt: Date?) {
+        self.id = id
+        self.txid = txid
+        self.roomId = roomId
+        self.kindName = kindName
+        self.kind = EventKind(rawValue: kindName)
+        self.payload = payload
+        self.extraRecipients = extraRecipients
+        self.createdAt = createdAt
+    }
 
     var position: LogPosition { LogPosition(txid: txid, id: id) }
 }
@@ -124,7 +138,7 @@ struct EventReader {
                 id: result.int(row, 0) ?? 0,
                 txid: UInt64(result.string(row, 1) ?? "0") ?? 0,
                 roomId: result.int(row, 2) ?? 0,
-                kind: result.string(row, 3) ?? "",
+                kindName: result.string(row, 3) ?? "",
                 payload: result.string(row, 4) ?? "null",
                 extraRecipients: parseBigintArray(result.string(row, 5)),
                 createdAt: result.string(row, 6).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }))

@@ -3,17 +3,32 @@ import MessagingCore
 
 /// The per-recipient H2AC decision for an event frame (toast, badge, sound, scroll), added to the
 /// frame as `h2ac`. Called only on the listener thread, so an implementation that is not
-/// thread-safe (a Lua state) needs no locking. nil: the event kind has no hook.
+/// thread-safe (a Lua state) needs no locking.
 protocol NotificationDecider: AnyObject {
     /// One decision per recipient: `shared` is what every recipient's input has in common,
     /// each element of `recipients` the fields of one (its `recipient` object).
-    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]?
+    func decisions(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]
 }
 
 /// The Lua hooks (`Sources/Hooks`): new messages, reactions and read receipts.
 extension HookEngine: NotificationDecider {
-    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]? {
-        notifications(forEvent: kind, shared: shared, recipients: recipients)
+    func decisions(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON] {
+        notifications(for: event, shared: shared, recipients: recipients)
+    }
+}
+
+extension EventKind {
+    /// The hook that decides this kind's notifications; nil for kinds without one (their frames
+    /// carry no `h2ac`, and no hook input is read for them).
+    var hookEvent: HookEvent? {
+        switch self {
+        case .newMessage: .newMessage
+        case .reactionAdded: .reactionAdded
+        case .messageRead: .messageRead
+        case .messageEdited, .messageDeleted, .reactionRemoved, .conversationCreated, .conversationUpdated, .memberAdded,
+             .memberRemoved, .roleChanged, .userUpdated, .accountDeactivated:
+            nil
+        }
     }
 }
 
@@ -22,8 +37,6 @@ extension HookEngine: NotificationDecider {
 ///  recipient{id, focusedConversationId, unreadTotal, unreadInConversation, muted}}.
 /// Unread counts are read once per event for all local recipients (`last_seq - last_read_seq`).
 struct NotificationInputs {
-    static let hookedKinds: Set<String> = ["new_message", "reaction_added", "reaction_removed", "message_read"]
-
     /// Read fresh for every event, with the mute flag: a mute changes nothing others must
     /// see, so it writes no event and the recipient cache would not learn of it.
     struct Unread {
@@ -60,7 +73,7 @@ struct NotificationInputs {
         var extra: [(String, JSON)] = []
     }
 
-    static func eventPart(_ event: LoggedEvent, room: RecipientCache.Room?, connection: PostgresConnection) throws -> EventParts {
+    static func eventPart(_ event: LoggedEvent, _ hookEvent: HookEvent, room: RecipientCache.Room?, connection: PostgresConnection) throws -> EventParts {
         let payload = (try? JSON.parse(event.payload)) ?? .null
         let conversation: JSON = [
             "id": .int(event.roomId),
@@ -69,21 +82,19 @@ struct NotificationInputs {
             "participantCount": JSON(room?.members.count ?? 0),
         ]
         let actorId = payload["userId"]?.intValue
-        switch event.kind {
-        case "new_message":
+        switch hookEvent {
+        case .newMessage:
             return EventParts(message: payload, sender: payload["sender"] ?? .null, conversation: conversation)
-        case "reaction_added", "reaction_removed":
+        case .reactionAdded:
             let message = try payload["messageId"]?.intValue.flatMap {
                 try connection.query("SELECT chat_message_json(m) FROM chat_messages m WHERE m.id = $1", [$0]).string(0, 0)
             }.flatMap { try? JSON.parse($0) } ?? .null  // parsed once here, not once per recipient
             let reaction: JSON = ["emoji": payload["emoji"] ?? .null, "userId": JSON(actorId), "count": payload["count"] ?? .null]
             return EventParts(message: message, sender: try user(actorId, connection), conversation: conversation, extra: [("reaction", reaction)])
-        case "message_read":
+        case .messageRead:
             let reader = try user(actorId, connection)
             return EventParts(message: payload, sender: reader, conversation: conversation,
                               extra: [("reader", reader), ("upToMessageId", payload["upToMessageId"] ?? .null)])
-        default:
-            return EventParts(message: payload, sender: actorId.map { ["id": .int($0)] } ?? .null, conversation: conversation)
         }
     }
 
@@ -96,8 +107,8 @@ struct NotificationInputs {
     }
 
     /// What every recipient's hook input has in common.
-    static func shared(kind: String, parts: EventParts) -> [(String, JSON)] {
-        [("event", .string(kind)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
+    static func shared(_ event: HookEvent, parts: EventParts) -> [(String, JSON)] {
+        [("event", .string(event.rawValue)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
             + parts.extra
     }
 

@@ -22,11 +22,6 @@ final class RecipientCache {
         self.ttlNanoseconds = UInt64(ttlSeconds) * 1_000_000_000
     }
 
-    /// Kinds after which a room's cached entry is stale.
-    static func invalidates(_ kind: String) -> Bool {
-        kind.hasPrefix("member_") || kind.hasPrefix("conversation_") || kind == "role_changed"
-    }
-
     func invalidate(_ roomId: Int64) {
         rooms.removeValue(forKey: roomId)
     }
