@@ -47,7 +47,7 @@ final class WorkerMetrics: @unchecked Sendable {
     }
 
     /// `isDomainError`: the API mapped it to a client answer (not a database failure).
-    func postgresError(_ error: PostgresError, isDomainError: Bool) {
+    func postgresError(_ error: DatabaseError, isDomainError: Bool) {
         guard let kind = CommonMetrics.postgresErrorKind(error, isDomainError: isDomainError) else { return }
         postgresError(kind: kind)
     }

@@ -37,7 +37,7 @@ extension UserCommand {
                 let upserted = try store.upsert(try who.subject(), profile: profile, roles: clearRoles ? [] : roles.isEmpty ? nil : Set(roles))
                 if upserted.changed { store.wakePushDaemons() }
                 print(try store.adminJSON(id: upserted.id)?.serialized ?? "null")
-            } catch let error as PostgresError where error.sqlState == "CHI09" {
+            } catch let error as DatabaseError where error.sqlState == "CHI09" {
                 throw ValidationError("id \(who.sub) belongs to a user the platform knows by another sub")
             }
         }

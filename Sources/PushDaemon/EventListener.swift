@@ -28,7 +28,7 @@ final class EventListener: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     // Listener-thread state.
-    private var connection: PostgresConnection?
+    private var connection: DatabaseConnection?
     private var position = LogPosition.start
     private var positionKnown = false
     /// Users confirmed active (see `register`); dropped when their deactivation is read.
@@ -129,11 +129,11 @@ final class EventListener: @unchecked Sendable {
     }
 
     /// Runs database work; a lost connection is dropped (and re-established by the loop).
-    private func withDatabase(_ what: String, _ body: (PostgresConnection) throws -> Void) {
+    private func withDatabase(_ what: String, _ body: (DatabaseConnection) throws -> Void) {
         guard let connection else { return }
         do {
             try body(connection)
-        } catch let error as PostgresError where error.isConnectionFailure || !connection.isConnected {
+        } catch let error as DatabaseError where error.isConnectionFailure || !connection.isConnected {
             logger.warning("lost the database connection; reconnecting", metadata: ["during": "\(what)", "error": "\(error)"])
             DaemonMetrics.shared.common.postgresError(error)
             self.connection = nil
@@ -146,18 +146,12 @@ final class EventListener: @unchecked Sendable {
     private func connect() {
         let now = Clock.nanoseconds()
         do {
-            let fresh = try PostgresConnection(settings: settings.configuration.databaseSettings(applicationName: "push-daemon"))
+            let fresh = try DatabaseConnection(settings: settings.configuration.databaseSettings(applicationName: "push-daemon"))
             // LISTEN before reading the position, so no wake-up falls in between.
-            try fresh.execute(script: "LISTEN chat_events; LISTEN \(TypingRelay.channel); LISTEN \(PresenceTracker.channel)")
-            // Each statement planned for its own parameters. The per-event unread counts take an
-            // array of every local recipient; after five events a cached generic plan scanned
-            // every membership against the whole array (EXPLAIN ANALYZE: 2.2 ms, against 1.2 ms
-            // plus 0.6 ms of planning). W3-1000, interleaved fresh runs: PostgreSQL 1.7 µs per
-            // delivery with this, 2.0-2.1 without. Planning costs tens of µs a query, and
-            // wake-ups are rate-limited by the pools.
-            try fresh.execute(script: "SET plan_cache_mode = force_custom_plan")
+            try fresh.listen([.events, .typing, .presence])
+            try fresh.planEachStatementForItsParameters()
             if !positionKnown {
-                position = try EventReader(connection: fresh).currentPosition()
+                position = try EventLogStore(fresh).currentPosition()
                 positionKnown = true
             }
             // Memberships may have changed while the connection was down.
@@ -186,13 +180,13 @@ final class EventListener: @unchecked Sendable {
         withDatabase("notifications") { connection in
             for notification in try connection.drainNotifications() {
                 switch notification.channel {
-                case EventWakeup.channel:
+                case .events:
                     pollRequested = true
-                case TypingRelay.channel:
+                case .typing:
                     try typing.received(notification.payload, registry: registry, connection: connection, cache: cache, outbox: &outbox)
-                case PresenceTracker.channel:
+                case .presence:
                     presence.received(notification.payload)
-                default:
+                case .accounts:
                     break
                 }
             }
@@ -211,7 +205,7 @@ final class EventListener: @unchecked Sendable {
         if now >= nextPurgeAt {
             nextPurgeAt = now + UInt64(settings.purgeIntervalSeconds) * 1_000_000_000
             withDatabase("purge") { connection in
-                let purged = try EventReader(connection: connection).purge(retentionHours: settings.retentionHours)
+                let purged = try EventLogStore(connection).purge(retentionHours: settings.retentionHours)
                 if purged > 0 { logger.info("purged expired events", metadata: ["events": "\(purged)"]) }
             }
         }
@@ -283,7 +277,7 @@ final class EventListener: @unchecked Sendable {
         }
         var registered = false
         withDatabase("resume") { connection in
-            let reader = EventReader(connection: connection)
+            let reader = EventLogStore(connection)
             switch try reader.lookup(cursor: since, retentionHours: settings.retentionHours) {
             case .expired:
                 outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
@@ -335,7 +329,7 @@ final class EventListener: @unchecked Sendable {
     private func readLog() {
         pollRequested = false
         withDatabase("read events") { connection in
-            let reader = EventReader(connection: connection)
+            let reader = EventLogStore(connection)
             var rounds = 0
             var progressed = false
             var lastCount = 0
@@ -369,7 +363,7 @@ final class EventListener: @unchecked Sendable {
         }
     }
 
-    private func dispatch(_ event: LoggedEvent, connection: PostgresConnection) throws {
+    private func dispatch(_ event: LoggedEvent, connection: DatabaseConnection) throws {
         if event.kind == .accountDeactivated {
             for user in event.extraRecipients {
                 activeUsers.remove(user)
@@ -403,12 +397,12 @@ final class EventListener: @unchecked Sendable {
             deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)
             return
         }
-        let unread: [Int64: NotificationInputs.Unread]
+        let unread: [Int64: RecipientStore.Unread]
         let parts: NotificationInputs.EventParts
         do {
-            unread = try NotificationInputs.unreadCounts(users: local, roomId: event.roomId, connection: connection)
+            unread = try RecipientStore(connection).unreadCounts(users: local, roomId: event.roomId)
             parts = try NotificationInputs.eventPart(event, hookEvent, room: room, connection: connection)
-        } catch let error as PostgresError where !error.isConnectionFailure {
+        } catch let error as DatabaseError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
             logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
             deliverSame(Frames.close(prefix, h2ac: nil), to: local, event: event)

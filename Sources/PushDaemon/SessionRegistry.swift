@@ -1,3 +1,4 @@
+import MessagingCore
 import NIOCore
 
 /// Who is connected to this daemon: user -> sessions, with each session's focus (for the H2AC

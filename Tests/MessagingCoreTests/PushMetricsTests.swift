@@ -1,5 +1,6 @@
 import Foundation
 import MessagingCore
+import Postgres
 import Testing
 
 /// The daemon's metrics API end to end: record, then scrape the endpoint over HTTP.

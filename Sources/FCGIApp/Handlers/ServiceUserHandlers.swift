@@ -24,7 +24,7 @@ enum ServiceUserHandlers {
         let upserted: AccountStore.Upserted
         do {
             upserted = try store.upsert(subject, profile: profile, roles: roles)
-        } catch let error as PostgresError where error.sqlState == "CHI09" {
+        } catch let error as DatabaseError where error.sqlState == "CHI09" {
             throw idTaken
         }
         if upserted.changed { exchange.context.wakeup.poke() }
@@ -62,7 +62,7 @@ enum ServiceUserHandlers {
         let results: [AccountStore.Upserted]
         do {
             results = try AccountStore(try exchange.db).upsertMany(entries)
-        } catch let error as PostgresError where error.sqlState == "CHI09" {
+        } catch let error as DatabaseError where error.sqlState == "CHI09" {
             throw idTaken
         }
         if results.contains(where: \.changed) { exchange.context.wakeup.poke() }
