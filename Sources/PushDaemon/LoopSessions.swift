@@ -26,7 +26,7 @@ final class LoopSessions: @unchecked Sendable {
 
     func startSweeping(every interval: TimeAmount) {
         sweepTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            let now = Clock.nanoseconds()
+            let now = MonotonicClock.nanoseconds()
             let wallClock = Date().timeIntervalSince1970
             for session in Array(sessions.values) { session.sweep(now: now, wallClock: wallClock) }
         }

@@ -1,5 +1,6 @@
 import Logging
 import MessagingCore
+import NIOCore
 
 /// Presence: this daemon's share of `push_presence` (one row per user with a connection here),
 /// written in batches from the listener thread, and the relay of `chat_presence` notifications
@@ -12,7 +13,7 @@ final class PresenceTracker {
     /// Users this daemon's rows say are here.
     private var written = Set<Int64>()
     /// Notifications heard since the last relay pass.
-    private var heard: [(userId: Int64, frame: ByteBufferBox)] = []
+    private var heard: [(userId: Int64, frame: ByteBuffer)] = []
 
     init(daemonId: String, logger: Logger) {
         self.daemonId = daemonId
@@ -67,7 +68,7 @@ final class PresenceTracker {
     func received(_ payload: String) {
         guard let parsed = try? JSON.parse(payload), let userId = parsed["userId"]?.intValue, let online = parsed["online"]?.boolValue else { return }
         if heard.count >= 10_000 { heard.removeFirst(heard.count / 2) }
-        heard.append((userId, ByteBufferBox(Frames.presence(userId: userId, online: online, lastSeenAt: parsed["lastSeenAt"]?.stringValue))))
+        heard.append((userId, Frames.presence(userId: userId, online: online, lastSeenAt: parsed["lastSeenAt"]?.stringValue)))
     }
 
     /// Sends what was heard to the connected users who share a conversation with each subject.
@@ -79,7 +80,7 @@ final class PresenceTracker {
         let contacts = try RecipientStore(connection).contacts(of: subjects)
         for (subject, frame) in batch {
             guard let peers = contacts[subject]?.filter(registry.hasUser), !peers.isEmpty else { continue }
-            let wire = Frames.wire(frame.buffer)
+            let wire = Frames.wire(frame)
             for peer in peers {
                 guard let sessions = registry.sessions(of: peer) else { continue }
                 for entry in sessions { outbox.add(wire, to: entry.session) }

@@ -26,7 +26,7 @@ final class RecipientCache {
 
     /// Loads every room of `roomIds` that is missing or expired, in one query.
     func prefetch(_ roomIds: [Int64], connection: DatabaseConnection) throws {
-        let now = Clock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         var missing = Set<Int64>()
         for id in roomIds {
             if let entry = rooms[id], now &- entry.loadedAt < ttlNanoseconds { continue }

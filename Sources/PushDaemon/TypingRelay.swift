@@ -35,7 +35,7 @@ final class TypingRelay {
                                     requestType: "typing", conversationId: roomId), to: session)
             return
         }
-        let now = Clock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         if isTyping {
             typingBySession[ObjectIdentifier(session), default: [:]][roomId] = now
         } else {
@@ -47,7 +47,7 @@ final class TypingRelay {
     /// A session closed: indicators it left on are turned off for everyone.
     func sessionClosed(_ session: WebSocketSession, connection: DatabaseConnection?) {
         guard let rooms = typingBySession.removeValue(forKey: ObjectIdentifier(session)), let connection else { return }
-        let now = Clock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         for (room, at) in rooms where now &- at < timeout {
             let userId = session.userId
             try? publish(room: room, userId: userId, username: (try? username(userId, connection: connection)) ?? "", isTyping: false, connection: connection)
@@ -69,7 +69,7 @@ final class TypingRelay {
         let key = Key(room: roomId, user: userId)
         if isTyping {
             let refresh = active[key] != nil
-            let expiresAt = Clock.nanoseconds() + timeout
+            let expiresAt = MonotonicClock.nanoseconds() + timeout
             active[key] = (expiresAt, username)
             nextExpiry = min(nextExpiry ?? expiresAt, expiresAt)
             if refresh { return }  // receivers already show it; only the expiry moves
@@ -130,12 +130,4 @@ final class TypingRelay {
         usernames[userId] = name
         return name
     }
-}
-
-import NIOCore
-
-/// A lazily built frame shared by several recipients.
-struct ByteBufferBox {
-    let buffer: ByteBuffer
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
 }

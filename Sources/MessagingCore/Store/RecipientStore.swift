@@ -42,6 +42,12 @@ public struct RecipientStore {
         public var total: Int64
         public var inConversation: Int64
         public var muted: Bool
+
+        public init(total: Int64, inConversation: Int64, muted: Bool) {
+            self.total = total
+            self.inConversation = inConversation
+            self.muted = muted
+        }
     }
 
     /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`), and
