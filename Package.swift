@@ -42,6 +42,16 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Transport of what the processes observe: Prometheus metrics and their HTTP endpoint,
+        // the logfmt log handler. Only the servers link it (not messaging-admin).
+        .target(
+            name: "Observability",
+            dependencies: [
+                "MessagingCore", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -52,7 +62,8 @@ let package = Package(
         .executableTarget(
             name: "FCGIApp",
             dependencies: [
-                "CFastCGI", "MessagingCore", "Hooks",
+                "CFastCGI", "MessagingCore", "Hooks", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -60,7 +71,8 @@ let package = Package(
         .executableTarget(
             name: "PushDaemon",
             dependencies: [
-                "MessagingCore", "Hooks",
+                "MessagingCore", "Hooks", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,6 +97,7 @@ let package = Package(
             dependencies: ["PushDaemon", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "MessagingCore", "Postgres"]),
         .testTarget(
             name: "HooksTests",
             dependencies: ["Hooks", "JSON", .product(name: "Logging", package: "swift-log")],

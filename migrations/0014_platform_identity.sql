@@ -126,6 +126,11 @@ BEGIN
                         left(coalesce(nullif(btrim(p_display), ''), nullif(btrim(p_username), ''), new_username), 128),
                         nullif(p_avatar, ''), coalesce(p_roles, '{}'), now())
                 RETURNING id INTO new_id;
+                -- The platform's own ids stay ahead of our sequence, so ids we hand out later
+                -- (external subs, messaging-admin user add) do not run into them.
+                IF p_id IS NOT NULL AND p_id > (SELECT last_value FROM users_id_seq) THEN
+                    PERFORM setval('users_id_seq', p_id);
+                END IF;
                 PERFORM pg_notify('chat_accounts', new_id::text);
                 RETURN QUERY SELECT new_id, true, true;
                 RETURN;

@@ -42,6 +42,9 @@ struct Application {
             case let .found(route, parameters):
                 routeName = route.name
                 if request.bodyTooLarge { throw APIError.payloadTooLarge }
+                if let key = request.invalidQueryKeys.first {
+                    throw APIError.badRequest("invalid_query", "The query parameter '\(key)' is not valid percent-encoded UTF-8.")
+                }
                 var caller = Caller(userId: 0, roles: [])
                 switch route.access {
                 case .open:

@@ -35,10 +35,12 @@ final class FastCGIConnection {
             }
             body.removeSubrange(Int(max(read, 0))...)
         }
+        let query = QueryString(parameter("QUERY_STRING") ?? "")
         return HTTPRequest(
             method: method,
             path: path,
-            query: HTTPRequest.parseQuery(parameter("QUERY_STRING") ?? ""),
+            query: query.values,
+            invalidQueryKeys: query.invalidKeys,
             contentType: parameter("CONTENT_TYPE"),
             authorization: parameter("HTTP_AUTHORIZATION"),
             requestId: parameter("HTTP_X_REQUEST_ID") ?? parameter("REQUEST_ID") ?? RequestId.make(),

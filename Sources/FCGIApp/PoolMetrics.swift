@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MessagingCore
+import Observability
 import Prometheus
 
 /// The supervisor's side of the pool metrics: one Prometheus registry fed by every worker's

@@ -69,7 +69,7 @@ struct Router {
                 guard text == part else { return nil }
                 literals += 1
             case let .parameter(name):
-                parameters[name] = percentDecode(part, lossy: true)
+                parameters[name] = PercentDecoding.decode(part, lossy: true)
             }
         }
         return (parameters, literals)

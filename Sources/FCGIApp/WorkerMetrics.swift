@@ -1,6 +1,7 @@
 import Foundation
 import Hooks
 import MessagingCore
+import Observability
 
 /// A worker process's side of the pool metrics: request threads record into one locked report,
 /// and a reporting thread sends it to the supervisor about once a second (and once more before

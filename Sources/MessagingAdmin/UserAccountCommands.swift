@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import MessagingCore
 
-// The service API's user operations for operators: upsert, show, deactivate, reactivate. A user is
+// The service API's user operations for operators: upsert, import, show, deactivate, reactivate. A user is
 // named by the platform's `sub` (`--sub`), exactly as its tokens carry it.
 
 /// `--sub`: a canonical positive integer (our id) or another non-numeric id (an external id).
@@ -39,6 +39,35 @@ extension UserCommand {
                 print(try store.adminJSON(id: upserted.id)?.serialized ?? "null")
             } catch let error as DatabaseError where error.sqlState == "CHI09" {
                 throw ValidationError("id \(who.sub) belongs to a user the platform knows by another sub")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update many platform users from a JSON file (as POST /api/service/users/bulk): all or none.",
+            discussion: #"The file: {"users": [{"sub": "42", "username": "ana", "displayName": "Ana", "avatar": "https://...", "roles": ["staff"]}, ...]}, at most 1000 users."#)
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The JSON file ('-' for standard input).") var file: String
+
+        func run() throws {
+            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard let data, let body = try? JSON.parse([UInt8](data)) else { throw ValidationError("\(file) is not readable JSON") }
+            let entries: [(Subject, PlatformUserFields)]
+            do {
+                entries = try PlatformUserFields.list(body)
+            } catch {
+                throw ValidationError(error.message)
+            }
+            let store = AccountStore(try options.connect())
+            do {
+                let results = try store.upsertMany(entries.map { ($0.0, $0.1.profile, $0.1.roles) })
+                if results.contains(where: \.changed) { store.wakePushDaemons() }
+                for (entry, result) in zip(entries, results) {
+                    print("\(entry.0.text)\t\(result.id)\t\(result.created ? "created" : result.changed ? "updated" : "unchanged")")
+                }
+            } catch let error as DatabaseError where error.sqlState == "CHI09" {
+                throw ValidationError("an integer sub belongs to a user the platform knows by another sub; nothing was stored")
             }
         }
     }

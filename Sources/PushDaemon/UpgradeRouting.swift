@@ -18,24 +18,15 @@ final class UpgradeDecision: @unchecked Sendable {
     var tokenExpiresAt: Double = .infinity
 }
 
-/// The request target split into path and decoded query items.
+/// The request target split into path and its query (read as the REST API reads one).
 struct RequestTarget {
     let path: String
-    let query: [String: String]
+    let query: QueryString
 
     init(_ uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(parts.first ?? "")
-        var query: [String: String] = [:]
-        if parts.count > 1 {
-            for item in parts[1].split(separator: "&") {
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = String(pair[0]).removingPercentEncoding ?? String(pair[0])
-                let value = pair.count > 1 ? (String(pair[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-                if query[key] == nil { query[key] = value }
-            }
-        }
-        self.query = query
+        query = QueryString(parts.count > 1 ? parts[1] : "")
     }
 }
 
@@ -53,9 +44,13 @@ enum UpgradeRouting {
         let target = RequestTarget(head.uri)
         switch target.path {
         case notificationsPath:
+            if let key = target.query.invalidKeys.first {
+                decision.refusal = .badRequest("The query parameter '\(key)' is not valid percent-encoded UTF-8.")
+                return channel.eventLoop.makeSucceededFuture(nil)
+            }
             var since: Int64?
             if let text = target.query["since"] {
-                guard let value = Int64(text), value >= 0 else {
+                guard let value = Int64(text), value >= 0, String(value) == text else {
                     decision.refusal = .badRequest("since must be a non-negative integer cursor.")
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }

@@ -1,3 +1,4 @@
+import MessagingCore
 import Testing
 
 @testable import FCGIApp
@@ -42,8 +43,8 @@ import Testing
             return
         }
         #expect(parameters["emoji"] == "❤️" && parameters["messageId"] == "7")
-        #expect(percentDecode("%zz") == nil && percentDecode("%C3%28") == nil && percentDecode("%+F") == nil)
-        #expect(percentDecode("a%2Fb%3F") == "a/b?")
+        #expect(PercentDecoding.decode("%zz") == nil && PercentDecoding.decode("%C3%28") == nil && PercentDecoding.decode("%+F") == nil)
+        #expect(PercentDecoding.decode("a%2Fb%3F") == "a/b?")
     }
 
     @Test func aSegmentThatDoesNotDecodeStillRoutesForItsHandlerToRefuse() {
@@ -62,5 +63,20 @@ import Testing
         }
         #expect(route.name == "GET /api/messages/:conversationId")
         #expect(parameters["conversationId"] == "1/read-state")
+    }
+}
+
+/// The one query-string reader of both processes.
+@Suite struct QueryStringTests {
+    @Test func decodesOnceAndKeepsTheFirstOfADuplicateKey() {
+        let query = QueryString("q=caf%C3%A9+con+leche&limit=5&limit=9&empty=&flag")
+        #expect(query["q"] == "café con leche" && query["limit"] == "5" && query["empty"] == "" && query["flag"] == "")
+        #expect(query.invalidKeys.isEmpty)
+    }
+
+    @Test func reportsWhatDoesNotDecodeInsteadOfDroppingIt() {
+        let query = QueryString("conversationId=%FF&before=%zz&q=ok")
+        #expect(query.invalidKeys == ["conversationId", "before"])
+        #expect(query["conversationId"] == nil && query["q"] == "ok")
     }
 }

@@ -85,7 +85,19 @@ import Testing
         try text.write(to: directory.appendingPathComponent("jwks.json"), atomically: true, encoding: .utf8)
     }
 
-    func verifier(issuers: [String] = ["https://platform.test"], audiences: [String] = ["messaging"], requireExpiry: Bool = true) -> TokenVerifier {
+    /// TokenVerifier blocks (FastCGI threads and the daemon's auth queue call it): tests call it
+    /// from a dispatch thread, never from Swift's cooperative pool, where blocking could deadlock.
+    func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    func verifier(issuers: [String] = ["https://platform.test"], audiences: [String] = ["messaging"], requireExpiry: Bool = true) async throws -> TokenVerifier {
+        try await offPool { makeVerifier(issuers: issuers, audiences: audiences, requireExpiry: requireExpiry) }
+    }
+
+    func makeVerifier(issuers: [String], audiences: [String], requireExpiry: Bool) -> TokenVerifier {
         var values = Dictionary(uniqueKeysWithValues: Configuration.keys.map { ($0.key, $0.defaultValue) })
         values["jwt_secret"] = Self.secret
         values["jwks"] = directory.appendingPathComponent("jwks.json").path
@@ -108,7 +120,8 @@ import Testing
         let key = PlatformKey(kid: "k1")
         try writeJWKS([key])
         let token = try await key.sign(claims(sub: "user-7", extra: [("preferred_username", "José"), ("name", "José G"), ("roles", .array(["staff", "root"]))]))
-        let verified = try verifier().verify(token).get()
+        let verifier = try await verifier()
+        let verified = try await offPool { try verifier.verify(token).get() }
         #expect(verified.subject == .external("user-7"))
         #expect(verified.profile.username == "José" && verified.profile.displayName == "José G")
         #expect(verified.roles == ["staff"])
@@ -118,62 +131,68 @@ import Testing
     @Test func eachRuleHasItsRejection() async throws {
         let key = PlatformKey(kid: "k1")
         try writeJWKS([key])
-        let verifier = verifier()
+        let verifier = try await verifier()
         let now = Date().timeIntervalSince1970
-        func rejection(_ token: String) -> TokenRejection? {
-            if case let .failure(reason) = verifier.verify(token) { return reason }
-            return nil
+        func rejection(_ token: String) async throws -> TokenRejection? {
+            try await offPool {
+                if case let .failure(reason) = verifier.verify(token) { return reason }
+                return nil
+            }
         }
-        #expect(rejection(try await key.sign(claims(exp: now - 60))) == .expired)
-        #expect(rejection(try await key.sign(claims(exp: now - 2))) == nil)  // within the leeway
-        #expect(rejection(try await key.sign(claims(extra: [("nbf", .double(now + 60))]))) == .notYetValid)
-        #expect(rejection(try await key.sign(.object([("sub", "1"), ("iss", "https://platform.test"), ("aud", "messaging")]))) == .missingExpiry)
-        #expect(rejection(try await key.sign(claims(sub: "007"))) == .invalidSubject)
-        #expect(rejection(try await key.sign(claims(sub: "+7"))) == .invalidSubject)
-        #expect(rejection(try await key.sign(.object([("sub", "1"), ("iss", "other"), ("aud", "messaging"), ("exp", .double(now + 60))]))) == .wrongIssuer)
-        #expect(rejection(try await key.sign(.object([("sub", "1"), ("iss", "https://platform.test"), ("aud", .array(["x", "y"])), ("exp", .double(now + 60))]))) == .wrongAudience)
-        #expect(rejection(try await key.sign(claims(), kid: "unknown")) == .unknownKey)
-        #expect(rejection(try await key.sign(claims(), header: "none")) == .wrongAlgorithm)
-        #expect(rejection(try await key.sign(claims(), header: "HS256")) == .wrongAlgorithm)
-        #expect(rejection(try await PlatformKey(kid: "k1").sign(claims())) == .badSignature)
-        #expect(rejection("a.b") == .malformed)
-        #expect(rejection("...") == .malformed)
+        #expect(try await rejection(try await key.sign(claims(exp: now - 60))) == .expired)
+        #expect(try await rejection(try await key.sign(claims(exp: now - 2))) == nil)  // within the leeway
+        #expect(try await rejection(try await key.sign(claims(extra: [("nbf", .double(now + 60))]))) == .notYetValid)
+        #expect(try await rejection(try await key.sign(.object([("sub", "1"), ("iss", "https://platform.test"), ("aud", "messaging")]))) == .missingExpiry)
+        #expect(try await rejection(try await key.sign(claims(sub: "007"))) == .invalidSubject)
+        #expect(try await rejection(try await key.sign(claims(sub: "+7"))) == .invalidSubject)
+        #expect(try await rejection(try await key.sign(.object([("sub", "1"), ("iss", "other"), ("aud", "messaging"), ("exp", .double(now + 60))]))) == .wrongIssuer)
+        #expect(try await rejection(try await key.sign(.object([("sub", "1"), ("iss", "https://platform.test"), ("aud", .array(["x", "y"])), ("exp", .double(now + 60))]))) == .wrongAudience)
+        #expect(try await rejection(try await key.sign(claims(), kid: "unknown")) == .unknownKey)
+        #expect(try await rejection(try await key.sign(claims(), header: "none")) == .wrongAlgorithm)
+        #expect(try await rejection(try await key.sign(claims(), header: "HS256")) == .wrongAlgorithm)
+        #expect(try await rejection(try await PlatformKey(kid: "k1").sign(claims())) == .badSignature)
+        #expect(try await rejection("a.b") == .malformed)
+        #expect(try await rejection("...") == .malformed)
     }
 
     @Test func expiryMayBeOptional() async throws {
         let key = PlatformKey(kid: "k1")
         try writeJWKS([key])
         let token = try await key.sign(.object([("sub", "1"), ("iss", "https://platform.test"), ("aud", "messaging")]))
-        #expect(try verifier(requireExpiry: false).verify(token).get().validUntil == nil)
+        let verifier = try await verifier(requireExpiry: false)
+        #expect(try await offPool { try verifier.verify(token).get() }.validUntil == nil)
     }
 
     @Test func rotationWithoutANewVerifier() async throws {
         let old = PlatformKey(kid: "old"), new = PlatformKey(kid: "new")
         try writeJWKS([old])
-        let verifier = verifier()
+        let verifier = try await verifier()
         let oldToken = try await old.sign(claims()), newToken = try await new.sign(claims())
-        #expect((try? verifier.verify(oldToken).get()) != nil)
-        #expect(verifier.verify(newToken) == .failure(.unknownKey))
-        let generation = verifier.keys.generation
+        let verify = { (token: String) in try await offPool { verifier.verify(token) } }
+        #expect((try? await verify(oldToken).get()) != nil)
+        #expect(try await verify(newToken) == .failure(.unknownKey))
+        let generation = try await offPool { verifier.keys.generation }
         try writeJWKS([old, new])
-        #expect((try? verifier.verify(newToken).get()) != nil)  // an unknown kid reloads the file
-        #expect((try? verifier.verify(oldToken).get()) != nil)
-        #expect(verifier.keys.generation > generation)
+        #expect((try? await verify(newToken).get()) != nil)  // an unknown kid reloads the file
+        #expect((try? await verify(oldToken).get()) != nil)
+        #expect(try await offPool { verifier.keys.generation } > generation)
         try await Task.sleep(for: .milliseconds(1100))  // the file is looked at once a second at most
         try writeJWKS([new])
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: directory.appendingPathComponent("jwks.json").path)
-        #expect(verifier.verify(oldToken) == .failure(.unknownKey))
+        #expect(try await verify(oldToken) == .failure(.unknownKey))
         #expect(verifier.keys.kids == ["new"])
     }
 
-    @Test func ourOwnHS256TokensHaveNoKid() throws {
+    @Test func ourOwnHS256TokensHaveNoKid() async throws {
         try writeJWKS([])
         var values = Dictionary(uniqueKeysWithValues: Configuration.keys.map { ($0.key, $0.defaultValue) })
         values["jwt_secret"] = Self.secret
         let configuration = try Configuration(values: values)
-        let token = try TokenSigner(configuration: configuration).sign(userId: 9, ttlSeconds: 60)
-        let verified = try TokenVerifier(keys: SigningKeys(configuration: configuration, logger: Logger(label: "test")),
-                                         policy: TokenPolicy(configuration: configuration)).verify(token).get()
+        let verified = try await offPool {
+            let token = try TokenSigner(configuration: configuration).sign(userId: 9, ttlSeconds: 60)
+            return try TokenVerifier(keys: SigningKeys(configuration: configuration, logger: Logger(label: "test")),
+                                     policy: TokenPolicy(configuration: configuration)).verify(token).get()
+        }
         #expect(verified.subject == .userId(9) && !verified.fromPlatform)
     }
 }

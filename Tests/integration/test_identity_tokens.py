@@ -11,7 +11,7 @@ import requests
 
 from conftest import BASE_URL, STACK_DIR, assert_error, make_jwt
 from platform_idp import PlatformKey, b64, bearer, eventually, new_numeric_sub, new_sub, publish
-from test_push_support import PushClient
+from test_push_support import PushClient, extra_daemons  # noqa: F401  (fixture)
 
 
 def me(token):
@@ -166,3 +166,33 @@ def test_nothing_about_tokens_or_keys_is_logged(platform_keys):
         for token in tokens:
             assert token.split(".")[1] not in text and token.split(".")[2] not in text, path
         assert rs.jwk()["n"][:40] not in text, path
+
+
+def test_unknown_kid_reloads_are_rate_limited(platform_keys, extra_daemons):
+    """One daemon of its own, reloading at most every 30 s on unknown kids and never on a timer:
+    the first unknown kid reloads the JWKS, a second one right after does not, so made-up kids
+    cannot make it hammer the platform."""
+    from websockets.exceptions import ConnectionClosed
+    daemon = extra_daemons("ratelimit", env={"MESSAGING_JWKS_MIN_REFRESH_SECONDS": "30", "MESSAGING_JWKS_REFRESH_SECONDS": "3600"})
+    rs = platform_keys["RS256"]
+    sub = new_numeric_sub()
+    assert eventually(lambda: accepted(rs.token({"sub": sub})))
+
+    def close_code(token):
+        with pytest.raises(ConnectionClosed) as info:
+            client = PushClient(token=token, url=daemon.url, expect_connected=False)
+            for _ in range(5):
+                client.recv(timeout=5)
+        return info.value.rcvd.code, info.value.rcvd.reason
+
+    PushClient(token=rs.token({"sub": sub}), url=daemon.url).close()  # its keys are loaded
+    late = PlatformKey("ES256")
+    assert close_code(late.token({"sub": sub})) == (4001, "unknown_key")  # reloads: not published yet
+    publish(*platform_keys.values(), late)
+    try:
+        # Published now, but this daemon reloaded a moment ago: it does not fetch again.
+        assert close_code(late.token({"sub": sub})) == (4001, "unknown_key")
+        # The pool's processes (1 s in tests) pick it up.
+        assert eventually(lambda: accepted(late.token({"sub": sub})), timeout=6)
+    finally:
+        publish(*platform_keys.values())

@@ -2,6 +2,7 @@
 claims, profile updates from later claims (throttled), the service API with its own credential
 (upsert, bulk upsert, deactivate, reactivate) and messaging-admin's equivalents, deactivation
 closing live WebSockets at once, and user_updated frames to the user's contacts."""
+import json
 import re
 import subprocess
 import time
@@ -195,3 +196,17 @@ def test_admin_cli_user_operations(alice):
     assert alice.get("/api/messages/conversations").status_code == 200
     out = subprocess.run([ADMIN, "user", "show", "--sub", "007", "--config", CONFIG], capture_output=True, text=True)
     assert out.returncode != 0 and "--sub" in out.stderr
+
+
+def test_admin_cli_import(tmp_path):
+    subs = [new_sub("imp"), new_sub("imp")]
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps({"users": [{"sub": subs[0], "username": "Importé", "displayName": "Importé"},
+                                          {"sub": subs[1], "displayName": "Second", "roles": ["moderator"]}]}))
+    lines = admin("user", "import", str(path)).splitlines()
+    assert [line.split("\t")[0] for line in lines] == subs and all(line.endswith("created") for line in lines)
+    assert admin("user", "import", str(path)).splitlines()[0].endswith("unchanged")
+    assert '"roles":["moderator"]' in admin("user", "show", "--sub", subs[1]).replace(" ", "")
+    path.write_text(json.dumps({"users": [{"sub": new_sub("imp"), "displayName": "ok"}, {"sub": "007"}]}))
+    out = subprocess.run([ADMIN, "user", "import", str(path), "--config", CONFIG], capture_output=True, text=True)
+    assert out.returncode != 0 and "users[1].sub" in out.stderr

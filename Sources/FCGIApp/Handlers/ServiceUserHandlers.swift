@@ -6,8 +6,6 @@ import MessagingCore
 enum ServiceUserHandlers {
     static let scope = Router.Access.service(scope: "users:write")
     static let readScope = Router.Access.service(scope: "users:read")
-    /// Users per bulk request (the initial sync pages through its users).
-    static let maxBulk = 1000
 
     static func register(_ router: inout Router) {
         router.add("PUT", "/api/service/users/:sub", access: scope, upsert)
@@ -40,28 +38,16 @@ enum ServiceUserHandlers {
     /// `{"users": [{"sub", "username"?, "displayName"?, "avatar"?, "roles"?}, ...]}`: all or none,
     /// in one transaction; every entry is checked before any is stored.
     static func upsertMany(_ exchange: Exchange) throws -> HTTPResponse {
-        guard let items = try exchange.body().fields.first(where: { $0.0 == "users" })?.1.arrayValue else {
-            throw APIError.validation("users must be an array of users.")
-        }
-        guard (1...maxBulk).contains(items.count) else { throw APIError.validation("users must hold 1 to \(maxBulk) users.") }
-        var entries: [(Subject, ProfileClaims, Set<String>?)] = []
-        var seen = Set<Subject>()
-        for (index, item) in items.enumerated() {
-            guard let object = item.objectValue else { throw APIError.validation("users[\(index)] must be an object.") }
-            guard let sub = item["sub"]?.stringValue, let subject = Subject(sub) else {
-                throw APIError.validation("users[\(index)].sub must be the platform's user id (a canonical positive integer or another non-numeric id).")
-            }
-            guard seen.insert(subject).inserted else { throw APIError.validation("users[\(index)].sub repeats an earlier entry.") }
-            do {
-                let (profile, roles) = try fields(RequestBody(fields: object))
-                entries.append((subject, profile, roles))
-            } catch let error as APIError {
-                throw APIError.validation("users[\(index)]: \(error.message)")
-            }
+        let body = JSON.object(try exchange.body().fields)
+        let entries: [(Subject, PlatformUserFields)]
+        do {
+            entries = try PlatformUserFields.list(body)
+        } catch {
+            throw APIError.validation(error.message)
         }
         let results: [AccountStore.Upserted]
         do {
-            results = try AccountStore(try exchange.db).upsertMany(entries)
+            results = try AccountStore(try exchange.db).upsertMany(entries.map { ($0.0, $0.1.profile, $0.1.roles) })
         } catch let error as DatabaseError where error.sqlState == "CHI09" {
             throw idTaken
         }
@@ -88,18 +74,12 @@ enum ServiceUserHandlers {
 
     /// username, displayName, avatar (null or "" clears it), roles (staff, moderator).
     private static func fields(_ body: RequestBody) throws -> (ProfileClaims, Set<String>?) {
-        var profile = ProfileClaims(username: try body.optionalString("username"), displayName: try body.optionalString("displayName"),
-                                    avatar: try body.optionalString("avatar"))
-        if profile.avatar == nil && body.fields.contains(where: { $0.0 == "avatar" }) { profile.avatar = "" }
-        if let problem = ProfileInput.problem(profile) { throw APIError.validation(problem + ".") }
-        var roles: Set<String>?
-        if let value = body.fields.first(where: { $0.0 == "roles" })?.1, !value.isNull {
-            guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue.map(Roles.known.contains) ?? false }) else {
-                throw APIError.validation("roles must be an array of: \(Roles.known.sorted().joined(separator: ", ")).")
-            }
-            roles = Set(items.compactMap(\.stringValue))
+        do {
+            let fields = try PlatformUserFields(object: body.fields)
+            return (fields.profile, fields.roles)
+        } catch {
+            throw APIError.validation(error.message)
         }
-        return (profile, roles)
     }
 
     private static let notFound = APIError(404, "not_found", "No user has this sub.")

@@ -4,10 +4,11 @@ import Logging
 
 /// The keys tokens may be signed with: our own HS256 secret (tokens without `kid`) and the
 /// platform's JWKS (by `kid`), each with the one algorithm a token must name for it. Shared by a
-/// process's threads. The JWKS is re-read when its file changes (checked at most once a second) or,
-/// for a URL, every `refreshSeconds`; a token naming an unknown `kid` triggers one extra reload, at
-/// most once per `minRefreshSeconds`, so a rotated-in key works at once and a flood of made-up
-/// kids cannot hammer the platform. A failed reload keeps the keys already loaded.
+/// process's threads. The JWKS is re-read when its file changes (checked at most once a second,
+/// on use) or, for a URL, every `refreshSeconds` by a thread of its own (so no request waits on
+/// the platform for a routine refresh); a token naming an unknown `kid` triggers one extra
+/// reload, at most once per `minRefreshSeconds`, so a rotated-in key works at once and a flood of
+/// made-up kids cannot hammer the platform. A failed reload keeps the keys already loaded.
 public final class SigningKeys: @unchecked Sendable {
     public struct Key: Sendable {
         public let algorithm: String
@@ -29,7 +30,6 @@ public final class SigningKeys: @unchecked Sendable {
     private var byKid: [String: Key] = [:]
     private var loadedText: String?
     private var fileDate: Date?
-    private var lastLoadAt = -Double.infinity
     private var lastStatAt = -Double.infinity
     private var lastForcedAt = -Double.infinity
     private var generationValue = 0
@@ -48,6 +48,21 @@ public final class SigningKeys: @unchecked Sendable {
             hmac = Key(algorithm: "HS256", isPlatform: false, collection: collection)
         }
         if jwks != nil { reload(reason: "start") }
+        if case .url? = jwks { startRefreshing() }
+    }
+
+    /// A URL's periodic refresh; ends with the key set.
+    private func startRefreshing() {
+        let interval = refreshSeconds
+        let thread = Thread { [weak self] in
+            while true {
+                Thread.sleep(forTimeInterval: interval)
+                guard let self else { return }
+                self.reload(reason: "refresh")
+            }
+        }
+        thread.name = "jwks-refresh"
+        thread.start()
     }
 
     public convenience init(configuration: Configuration, logger: Logger) {
@@ -92,17 +107,16 @@ public final class SigningKeys: @unchecked Sendable {
         return byKid[kid]
     }
 
+    /// A JWKS file is looked at (its modification time) at most once a second, on use.
     private func reloadIfDue() {
-        guard let source else { return }
+        guard let source, case .file = source else { return }
         let now = MonotonicTime.seconds()
         lock.lock()
-        var due = now - lastLoadAt >= refreshSeconds
-        let statDue = !due && now - lastStatAt >= 1
+        let statDue = now - lastStatAt >= 1
         if statDue { lastStatAt = now }
         let knownDate = fileDate
         lock.unlock()
-        if statDue, let date = source.modificationDate(), date != knownDate { due = true }
-        if due { reload(reason: "refresh") }
+        if statDue, let date = source.modificationDate(), date != knownDate { reload(reason: "file changed") }
     }
 
     /// Reads and installs the JWKS. One reload at a time; a thread finding one in progress keeps
@@ -117,15 +131,11 @@ public final class SigningKeys: @unchecked Sendable {
         case let .success(read):
             text = read
         case let .failure(error):
-            lock.lock()
-            lastLoadAt = MonotonicTime.seconds()
-            lock.unlock()
             logger.warning("cannot load the JWKS; keeping the keys already loaded", metadata: ["jwks.reason": "\(error.reason)", "trigger": "\(reason)"])
             return
         }
         lock.lock()
         let unchanged = text == loadedText
-        lastLoadAt = MonotonicTime.seconds()
         fileDate = date
         lock.unlock()
         if unchanged { return }

@@ -42,6 +42,11 @@ public struct ServiceTokenStore {
         return (0..<result.rowCount).map { (result.string($0, 0) ?? "", result.string($0, 1) ?? "", result.string($0, 2) ?? "", result.bool($0, 3) ?? false) }
     }
 
+    /// Whether tokens holding `held` may use a route needing `wanted` (users:write includes users:read).
+    public static func grants(_ held: Set<String>, _ wanted: String) -> Bool {
+        held.contains(wanted) || (wanted == "users:read" && held.contains("users:write"))
+    }
+
     /// A token looks like a service token (so a user JWT on a service route is told what is wrong).
     public static func looksLikeServiceToken(_ token: String) -> Bool { token.hasPrefix(prefix) }
 

@@ -1,3 +1,4 @@
+import MessagingCore
 import Postgres
 import Prometheus
 

@@ -1,5 +1,6 @@
 import Foundation
 import MessagingCore
+import Observability
 import Postgres
 import Testing
 

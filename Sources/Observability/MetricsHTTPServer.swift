@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MessagingCore
 
 /// A tiny HTTP/1.1 responder for Prometheus scrapes: `GET /metrics` answers the text exposition
 /// format, anything else 404. One thread with a blocking accept loop, one request per
