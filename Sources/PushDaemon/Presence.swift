@@ -77,9 +77,10 @@ final class PresenceTracker {
         let batch = heard
         heard.removeAll(keepingCapacity: true)
         let subjects = Array(Set(batch.map(\.userId)))
-        let contacts = try RecipientStore(connection).contacts(of: subjects)
+        // Only peers connected here.
+        let contacts = try RecipientStore(connection).contacts(of: subjects).mapValues { $0.filter(registry.hasUser) }
         for (subject, frame) in batch {
-            guard let peers = contacts[subject]?.filter(registry.hasUser), !peers.isEmpty else { continue }
+            guard let peers = contacts[subject], !peers.isEmpty else { continue }
             let wire = Frames.wire(frame)
             for peer in peers {
                 guard let sessions = registry.sessions(of: peer) else { continue }
