@@ -8,13 +8,11 @@ import MessagingCore
 /// the change hears back, so the next request anywhere sees it. While the connection is down the
 /// cache is not trusted; reconnection is tried at most once a second.
 final class AccountChangeFeed: @unchecked Sendable {  // the connection and its retry state are guarded by its lock
-    static let channel = "chat_accounts"
-
     private let settings: PostgresSettings
     private let cache: AccountCache
     private let logger: Logger
     private let lock = NSLock()
-    private var connection: PostgresConnection?
+    private var connection: DatabaseConnection?
     private var nextAttempt: Double = 0
     private var connecting = false
 
@@ -28,7 +26,7 @@ final class AccountChangeFeed: @unchecked Sendable {  // the connection and its 
         lock.lock()
         if let connection {
             do {
-                for notification in try connection.drainNotifications() where notification.channel == AccountChangeFeed.channel {
+                for notification in try connection.drainNotifications() where notification.channel == .accounts {
                     if let id = Int64(notification.payload) { cache.forget(userId: id) }
                 }
             } catch {
@@ -48,10 +46,10 @@ final class AccountChangeFeed: @unchecked Sendable {  // the connection and its 
         lock.unlock()
         guard due else { return }
         // Connected outside the lock: requests go on (uncached) meanwhile.
-        let fresh: PostgresConnection?
+        let fresh: DatabaseConnection?
         do {
-            let candidate = try PostgresConnection(settings: settings)
-            try candidate.execute(script: "LISTEN \(AccountChangeFeed.channel)")
+            let candidate = try DatabaseConnection(settings: settings)
+            try candidate.listen([.accounts])
             fresh = candidate
         } catch {
             fresh = nil

@@ -61,7 +61,7 @@ struct Application: Sendable {
             }
         } catch let error as APIError {
             return Outcome(response: .error(error), routeName: routeName, userId: userId)
-        } catch let error as PostgresError {
+        } catch let error as DatabaseError {
             let mapped = APIError.from(error)
             context.metrics.postgresError(error, isDomainError: mapped != nil)
             if let mapped {

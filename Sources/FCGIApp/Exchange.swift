@@ -12,7 +12,7 @@ struct Exchange {
     let roles: Set<String>
     let context: WorkerContext
 
-    var db: PostgresConnection {
+    var db: DatabaseConnection {
         get throws { try context.database() }
     }
 

@@ -13,7 +13,7 @@ extension WorkerContext {
         let scopes: Set<String>?
         do {
             scopes = try ServiceTokenStore(try database()).scopes(of: token)
-        } catch let error as PostgresError {
+        } catch let error as DatabaseError {
             metrics.postgresError(error, isDomainError: false)
             throw APIError.from(error) ?? APIError.databaseUnavailable
         }

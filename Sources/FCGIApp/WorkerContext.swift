@@ -14,7 +14,7 @@ final class WorkerContext {
     let sends: SendBatcher
     let metrics: WorkerMetrics
     let logger: Logger
-    private var connection: PostgresConnection?
+    private var connection: DatabaseConnection?
     private var verifiedTokens: [String: VerifiedToken] = [:]
     private var hookEngine: HookEngine?
 
@@ -28,7 +28,7 @@ final class WorkerContext {
     }
 
     /// This thread's connection, (re)connected on demand. Failing to connect is a 503.
-    func database() throws -> PostgresConnection {
+    func database() throws -> DatabaseConnection {
         do {
             if let connection {
                 if !connection.isConnected {
@@ -37,7 +37,7 @@ final class WorkerContext {
                 }
                 return connection
             }
-            let fresh = try PostgresConnection(settings: configuration.databaseSettings(applicationName: "fcgi-app"))
+            let fresh = try DatabaseConnection(settings: configuration.databaseSettings(applicationName: "fcgi-app"))
             connection = fresh
             return fresh
         } catch {
@@ -83,7 +83,7 @@ final class WorkerContext {
             return try identity.resolver.caller(for: verified, db: try database(), changed: { wakeup.poke() })
         } catch let rejection as TokenRejection {
             throw rejection.apiError
-        } catch let error as PostgresError {
+        } catch let error as DatabaseError {
             metrics.postgresError(error, isDomainError: false)
             throw APIError.from(error) ?? APIError.databaseUnavailable
         }

@@ -48,7 +48,7 @@ final class WorkerMetrics: @unchecked Sendable {  // `pending` is guarded by `lo
     }
 
     /// `isDomainError`: the API mapped it to a client answer (not a database failure).
-    func postgresError(_ error: PostgresError, isDomainError: Bool) {
+    func postgresError(_ error: DatabaseError, isDomainError: Bool) {
         guard let kind = CommonMetrics.postgresErrorKind(error, isDomainError: isDomainError) else { return }
         postgresError(kind: kind)
     }

@@ -63,30 +63,21 @@ public final class HookEngine {
         }
     }
 
-    /// The decision for a push event by its name ("new_message", "reaction_added",
-    /// "message_read"); nil for an event that has no hook.
-    public func notification(forEvent event: String, _ input: JSON) -> JSON? {
+    /// The decision for a push event and one recipient.
+    public func notification(for event: HookEvent, _ input: JSON) -> JSON {
         switch event {
-        case "new_message": return messageNotification(input)
-        case "reaction_added": return reactionNotification(input)
-        case "message_read": return readReceiptNotification(input)
-        default: return nil
+        case .newMessage: messageNotification(input)
+        case .reactionAdded: reactionNotification(input)
+        case .messageRead: readReceiptNotification(input)
         }
     }
 
     /// The decisions for one push event and many recipients: `shared` holds the fields every
     /// recipient's input has in common (event, message, sender, conversation, ...), `recipients`
-    /// each one's own (`recipient`). Same results as calling `notification(forEvent:_:)` with
-    /// each merged input, but the shared part is converted to Lua once. nil: no hook for the event.
-    public func notifications(forEvent event: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]? {
-        let function: String
-        let builtin: (JSON) -> JSON
-        switch event {
-        case "new_message": (function, builtin) = ("on_message", BuiltinHooks.messageNotification)
-        case "reaction_added": (function, builtin) = ("on_reaction", BuiltinHooks.reactionNotification)
-        case "message_read": (function, builtin) = ("on_read", BuiltinHooks.readReceiptNotification)
-        default: return nil
-        }
+    /// each one's own (`recipient`). Same results as calling `notification(for:_:)` with each
+    /// merged input, but the shared part is converted to Lua once.
+    public func notifications(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON] {
+        let (function, builtin) = event.hook
         let outcomes = runtime.callEach(entry: "notifications", function: function, shared: shared, each: recipients)
         return zip(outcomes, recipients).map { outcome, own in
             let input = { JSON.object(shared + own) }

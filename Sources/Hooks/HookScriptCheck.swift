@@ -53,13 +53,13 @@ public enum HookScriptCheck {
                 problems.append("\(displayName): not valid JSON (\(error.message) at byte \(error.offset))")
                 continue
             }
-            if let event = example["event"]?.stringValue, event != "group_creation" {
-                guard engine.notification(forEvent: event, example) != nil else {
-                    problems.append("\(displayName): unknown event \"\(event)\" (new_message, reaction_added, message_read)")
+            if let name = example["event"]?.stringValue, name != "group_creation" {
+                guard let event = HookEvent(rawValue: name) else {
+                    problems.append("\(displayName): unknown event \"\(name)\" (\(HookEvent.names))")
                     continue
                 }
                 for variant in recipientVariants(of: example) {
-                    _ = engine.notification(forEvent: event, variant)
+                    _ = engine.notification(for: event, variant)
                     runs += 1
                 }
             } else {

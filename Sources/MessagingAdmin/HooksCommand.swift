@@ -52,7 +52,7 @@ struct HooksCommand: ParsableCommand {
             abstract: "Print what the scripts decide for a flow or an event.",
             discussion: """
                 Flows: direct, group (guidance), group_creation (the group validation).
-                Events: new_message, reaction_added, message_read; the input defaults to the bundled \
+                Events: \(HookEvent.names); the input defaults to the bundled \
                 <dir>/examples/<event>.json.
                 """
         )
@@ -86,14 +86,15 @@ struct HooksCommand: ParsableCommand {
                 decision = engine.guidance(flow: flowOrEvent, context: try loadInput(default: nil) ?? [:])
             case "group_creation":
                 decision = engine.validateGroupCreation(try loadInput(default: "group_creation") ?? [:]) ?? .null
-            case "new_message", "reaction_added", "message_read":
+            default:
+                guard let hookEvent = HookEvent(rawValue: flowOrEvent) else {
+                    throw ValidationError("unknown flow or event \"\(flowOrEvent)\"")
+                }
                 guard var event = try loadInput(default: flowOrEvent) else {
                     throw ValidationError("no example event at \(dir)/examples/\(flowOrEvent).json; pass --input")
                 }
                 event = try adjustingRecipient(of: event)
-                decision = engine.notification(forEvent: flowOrEvent, event)
-            default:
-                throw ValidationError("unknown flow or event \"\(flowOrEvent)\"")
+                decision = engine.notification(for: hookEvent, event)
             }
             print(decision?.serialized ?? "null")
         }
@@ -153,7 +154,7 @@ extension HooksCommand {
         var unbounded = false
 
         func run() throws {
-            guard ["new_message", "reaction_added", "message_read"].contains(event) else {
+            guard let hookEvent = HookEvent(rawValue: event) else {
                 throw ValidationError("unknown event \"\(event)\"")
             }
             var loader = try Run.parse([event, "--dir", dir])
@@ -167,10 +168,10 @@ extension HooksCommand {
                 limits.timeLimit = .zero
             }
             let engine = HookEngine(scriptsDirectory: dir, limits: limits, logger: HooksCommand.logger(level: .error))
-            _ = engine.notification(forEvent: event, input)  // loads the scripts
+            _ = engine.notification(for: hookEvent, input)  // loads the scripts
             let clock = ContinuousClock()
             let elapsed = clock.measure {
-                for _ in 0..<calls { _ = engine.notification(forEvent: event, input) }
+                for _ in 0..<calls { _ = engine.notification(for: hookEvent, input) }
             }
             let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
             print(String(format: "%@ %@: %d calls, %.3f µs per call", event, unbounded ? "unbounded" : "budgeted", calls, calls > 0 ? micros / Double(calls) : 0))

@@ -24,10 +24,10 @@ struct ConfigOption: ParsableArguments {
         }
     }
 
-    func connect() throws -> PostgresConnection {
+    func connect() throws -> DatabaseConnection {
         let configuration = try load()
         do {
-            return try PostgresConnection(settings: configuration.databaseSettings(applicationName: "messaging-admin"))
+            return try DatabaseConnection(settings: configuration.databaseSettings(applicationName: "messaging-admin"))
         } catch {
             throw ValidationError("cannot connect to the database (database_url): \(error.serverMessage.trimmed)")
         }
@@ -61,9 +61,9 @@ struct UserCommand: ParsableCommand {
             if let id, id <= 0 { throw ValidationError("--id must be a positive integer") }
             do {
                 print(try UserStore(try options.connect()).create(id: id, username: username, displayName: displayName ?? username, avatar: avatar))
-            } catch let error as PostgresError where error.sqlState == "23505" {
+            } catch let error as DatabaseError where error.sqlState == "23505" {
                 throw ValidationError(id.map { "username '\(username)' or id \($0) is taken" } ?? "username '\(username)' is taken")
-            } catch let error as PostgresError where error.sqlState == "23514" {
+            } catch let error as DatabaseError where error.sqlState == "23514" {
                 throw ValidationError("username must be 1-64 of A-Z a-z 0-9 _ . - and display name 1-128 characters")
             }
         }

@@ -19,9 +19,9 @@ struct ServiceTokenCommand: ParsableCommand {
             if let unknown = scopes.first(where: { !ServiceTokenStore.scopes.contains($0) }) { throw ValidationError("unknown scope '\(unknown)'") }
             do {
                 print(try ServiceTokenStore(try options.connect()).create(name: name, scopes: Set(scopes)))
-            } catch let error as PostgresError where error.sqlState == "23505" {
+            } catch let error as DatabaseError where error.sqlState == "23505" {
                 throw ValidationError("a service token named '\(name)' exists (revoke it first, or pick another name)")
-            } catch let error as PostgresError where error.sqlState == "23514" {
+            } catch let error as DatabaseError where error.sqlState == "23514" {
                 throw ValidationError("the name must be 1 to 64 characters")
             }
         }

@@ -37,7 +37,7 @@ extension UserCommand {
                 let upserted = try store.upsert(try who.subject(), profile: profile, roles: clearRoles ? [] : roles.isEmpty ? nil : Set(roles))
                 if upserted.changed { store.wakePushDaemons() }
                 print(try store.adminJSON(id: upserted.id)?.serialized ?? "null")
-            } catch let error as PostgresError where error.sqlState == "CHI09" {
+            } catch let error as DatabaseError where error.sqlState == "CHI09" {
                 throw ValidationError("id \(who.sub) belongs to a user the platform knows by another sub")
             }
         }
@@ -66,7 +66,7 @@ extension UserCommand {
                 for (entry, result) in zip(entries, results) {
                     print("\(entry.0.text)\t\(result.id)\t\(result.created ? "created" : result.changed ? "updated" : "unchanged")")
                 }
-            } catch let error as PostgresError where error.sqlState == "CHI09" {
+            } catch let error as DatabaseError where error.sqlState == "CHI09" {
                 throw ValidationError("an integer sub belongs to a user the platform knows by another sub; nothing was stored")
             }
         }

@@ -12,7 +12,7 @@ import Postgres
 /// one is lost (this process killed between commit and NOTIFY) the daemons' periodic poll
 /// still finds the events.
 public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded by its lock; the connection belongs to its one thread
-    public static let channel = "chat_events"
+    public static let channel = NotificationChannel.events.rawValue
 
     private let settings: PostgresSettings
     private let logger: Logger

@@ -1,4 +1,6 @@
 @_exported import JSON
-@_exported import Postgres
+// Postgres is deliberately not re-exported: the executables hold a `DatabaseConnection` and reach
+// the database only through the stores, so SQL lives in this module alone.
+import Postgres
 
 public typealias PostgresSettings = PostgresConnection.Settings

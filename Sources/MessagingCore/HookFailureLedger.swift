@@ -48,7 +48,7 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
     /// Starts the reporting thread (once a second; old rows purged every ten minutes).
     public func startReporting() {
         let thread = Thread { [self] in
-            var connection: PostgresConnection?
+            var connection: DatabaseConnection?
             var lastPurge = Date.distantPast
             while true {
                 Thread.sleep(forTimeInterval: 1)
@@ -59,7 +59,7 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
                 let purgeDue = Date().timeIntervalSince(lastPurge) > 600
                 guard !tallies.isEmpty || (purgeDue && connection != nil) else { continue }
                 do {
-                    if connection == nil { connection = try PostgresConnection(settings: settings) }
+                    if connection == nil { connection = try DatabaseConnection(settings: settings) }
                     let store = HookFailureStore(connection!)
                     try store.add(tallies, reporter: reporter)
                     if purgeDue {

@@ -15,7 +15,7 @@ enum Command {
 /// beside its Postgres socket. Producers never block: a full queue refuses the command (the
 /// session then refuses the connection or drops a typing frame). Unregistration is the one
 /// exception, always accepted: there is at most one per registered session, so it stays bounded.
-final class CommandQueue: @unchecked Sendable {
+final class CommandQueue: @unchecked Sendable {  // `items` is guarded by `lock`; the pipe is written atomically
     private let lock = NSLock()
     private var items: [Command] = []
     private let capacity: Int

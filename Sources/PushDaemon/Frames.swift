@@ -45,15 +45,15 @@ enum Frames {
     /// be appended; `close` finishes it.
     static func eventPrefix(_ event: LoggedEvent) -> String {
         var out = #"{"type":"#
-        JSON.string(event.kind).write(to: &out)
+        JSON.string(event.kindName).write(to: &out)
         out += #","cursor":\#(event.id)"#
         // Events about a user rather than a conversation (user_updated) are logged in room 0.
         if event.roomId != 0 { out += #","conversationId":\#(event.roomId)"# }
         switch event.kind {
-        case "new_message", "message_edited":
+        case .newMessage, .messageEdited:
             // The payload is the message as REST returns it.
             out += #","message":"# + event.payload
-        case "conversation_created":
+        case .conversationCreated:
             out += #","conversation":"# + event.payload
         default:
             // Other kinds spread their payload object (`message_read`: userId, upToMessageId,

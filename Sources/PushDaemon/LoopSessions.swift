@@ -4,7 +4,7 @@ import NIOCore
 /// The sessions of one event loop and the loop's one repeating sweep over them: pings, idle and
 /// slow-reader timeouts and close deadlines for every connection from a single timer per thread,
 /// instead of timers per connection. Touched only on its own event loop.
-final class LoopSessions: @unchecked Sendable {
+final class LoopSessions: @unchecked Sendable {  // confined to `eventLoop` (see above)
     let eventLoop: EventLoop
     private var sessions: [ObjectIdentifier: WebSocketSession] = [:]
     private var sweepTask: RepeatedTask?
@@ -26,7 +26,7 @@ final class LoopSessions: @unchecked Sendable {
 
     func startSweeping(every interval: TimeAmount) {
         sweepTask = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            let now = Clock.nanoseconds()
+            let now = MonotonicClock.nanoseconds()
             let wallClock = Date().timeIntervalSince1970
             for session in Array(sessions.values) { session.sweep(now: now, wallClock: wallClock) }
         }

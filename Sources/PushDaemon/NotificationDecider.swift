@@ -3,17 +3,32 @@ import MessagingCore
 
 /// The per-recipient H2AC decision for an event frame (toast, badge, sound, scroll), added to the
 /// frame as `h2ac`. Called only on the listener thread, so an implementation that is not
-/// thread-safe (a Lua state) needs no locking. nil: the event kind has no hook.
+/// thread-safe (a Lua state) needs no locking.
 protocol NotificationDecider: AnyObject {
     /// One decision per recipient: `shared` is what every recipient's input has in common,
     /// each element of `recipients` the fields of one (its `recipient` object).
-    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]?
+    func decisions(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]
 }
 
 /// The Lua hooks (`Sources/Hooks`): new messages, reactions and read receipts.
 extension HookEngine: NotificationDecider {
-    func decisions(forEvent kind: String, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON]? {
-        notifications(forEvent: kind, shared: shared, recipients: recipients)
+    func decisions(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON] {
+        notifications(for: event, shared: shared, recipients: recipients)
+    }
+}
+
+extension EventKind {
+    /// The hook that decides this kind's notifications; nil for kinds without one (their frames
+    /// carry no `h2ac`, and no hook input is read for them).
+    var hookEvent: HookEvent? {
+        switch self {
+        case .newMessage: .newMessage
+        case .reactionAdded: .reactionAdded
+        case .messageRead: .messageRead
+        case .messageEdited, .messageDeleted, .reactionRemoved, .conversationCreated, .conversationUpdated, .memberAdded,
+             .memberRemoved, .roleChanged, .userUpdated, .accountDeactivated:
+            nil
+        }
     }
 }
 
@@ -22,34 +37,6 @@ extension HookEngine: NotificationDecider {
 ///  recipient{id, focusedConversationId, unreadTotal, unreadInConversation, muted}}.
 /// Unread counts are read once per event for all local recipients (`last_seq - last_read_seq`).
 struct NotificationInputs {
-    static let hookedKinds: Set<String> = ["new_message", "reaction_added", "reaction_removed", "message_read"]
-
-    /// Read fresh for every event, with the mute flag: a mute changes nothing others must
-    /// see, so it writes no event and the recipient cache would not learn of it.
-    struct Unread {
-        var total: Int64
-        var inConversation: Int64
-        var muted: Bool
-    }
-
-    static func unreadCounts(users: [Int64], roomId: Int64, connection: PostgresConnection) throws -> [Int64: Unread] {
-        guard !users.isEmpty else { return [:] }
-        let result = try connection.query("""
-            SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)), 0)::bigint,
-                   coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
-                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false)
-            FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
-            WHERE m.user_id = ANY ($1::bigint[])
-            GROUP BY m.user_id
-            """, [PostgresBigintArray(users), roomId])
-        var counts: [Int64: Unread] = [:]
-        for row in 0..<result.rowCount {
-            guard let user = result.int(row, 0) else { continue }
-            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false)
-        }
-        return counts
-    }
-
     /// The parts shared by every recipient of one event, in the shape `lua/README.md` documents:
     /// for a reaction, the reacted-to message, the reactor as `sender` and a `reaction`; for a
     /// read receipt, the reader. Looked up once per event, not per recipient.
@@ -60,7 +47,7 @@ struct NotificationInputs {
         var extra: [(String, JSON)] = []
     }
 
-    static func eventPart(_ event: LoggedEvent, room: RecipientCache.Room?, connection: PostgresConnection) throws -> EventParts {
+    static func eventPart(_ event: LoggedEvent, _ hookEvent: HookEvent, room: RecipientCache.Room?, connection: DatabaseConnection) throws -> EventParts {
         let payload = (try? JSON.parse(event.payload)) ?? .null
         let conversation: JSON = [
             "id": .int(event.roomId),
@@ -69,40 +56,42 @@ struct NotificationInputs {
             "participantCount": JSON(room?.members.count ?? 0),
         ]
         let actorId = payload["userId"]?.intValue
-        switch event.kind {
-        case "new_message":
+        switch hookEvent {
+        case .newMessage:
             return EventParts(message: payload, sender: payload["sender"] ?? .null, conversation: conversation)
-        case "reaction_added", "reaction_removed":
-            let message = try payload["messageId"]?.intValue.flatMap {
-                try connection.query("SELECT chat_message_json(m) FROM chat_messages m WHERE m.id = $1", [$0]).string(0, 0)
-            }.flatMap { try? JSON.parse($0) } ?? .null  // parsed once here, not once per recipient
+        case .reactionAdded:
+            let message = try payload["messageId"]?.intValue.flatMap { try MessageStore(connection).json(messageId: $0) }
+                .flatMap(parsed) ?? .null  // parsed once here, not once per recipient
             let reaction: JSON = ["emoji": payload["emoji"] ?? .null, "userId": JSON(actorId), "count": payload["count"] ?? .null]
             return EventParts(message: message, sender: try user(actorId, connection), conversation: conversation, extra: [("reaction", reaction)])
-        case "message_read":
+        case .messageRead:
             let reader = try user(actorId, connection)
             return EventParts(message: payload, sender: reader, conversation: conversation,
                               extra: [("reader", reader), ("upToMessageId", payload["upToMessageId"] ?? .null)])
-        default:
-            return EventParts(message: payload, sender: actorId.map { ["id": .int($0)] } ?? .null, conversation: conversation)
         }
     }
 
-    private static func user(_ id: Int64?, _ connection: PostgresConnection) throws -> JSON {
-        guard let id, let text = try connection.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0),
-              let user = try? JSON.parse(text) else {
+    private static func user(_ id: Int64?, _ connection: DatabaseConnection) throws -> JSON {
+        guard let id, let user = try UserStore(connection).json(id: id).flatMap(parsed) else {
             return id.map { ["id": .int($0)] } ?? .null
         }
         return user
     }
 
+    /// A stored rendering (`.raw` JSON text) as a value the hook input can hold.
+    private static func parsed(_ stored: JSON) -> JSON? {
+        guard case let .raw(text) = stored else { return stored }
+        return try? JSON.parse(text)
+    }
+
     /// What every recipient's hook input has in common.
-    static func shared(kind: String, parts: EventParts) -> [(String, JSON)] {
-        [("event", .string(kind)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
+    static func shared(_ event: HookEvent, parts: EventParts) -> [(String, JSON)] {
+        [("event", .string(event.rawValue)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
             + parts.extra
     }
 
     /// One recipient's own part of the input.
-    static func recipient(_ recipient: Int64, focus: Int64?, unread: Unread?, muted: Bool) -> [(String, JSON)] {
+    static func recipient(_ recipient: Int64, focus: Int64?, unread: RecipientStore.Unread?, muted: Bool) -> [(String, JSON)] {
         [("recipient", [
             "id": .int(recipient),
             "focusedConversationId": JSON(focus),

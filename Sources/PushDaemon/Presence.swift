@@ -1,12 +1,11 @@
 import Logging
 import MessagingCore
+import NIOCore
 
 /// Presence: this daemon's share of `push_presence` (one row per user with a connection here),
 /// written in batches from the listener thread, and the relay of `chat_presence` notifications
 /// (from every daemon) as `presence` frames to the connected users who share a conversation.
 final class PresenceTracker {
-    static let channel = "chat_presence"
-
     private let daemonId: String
     private let logger: Logger
     /// Users whose row may need writing or deleting.
@@ -14,7 +13,7 @@ final class PresenceTracker {
     /// Users this daemon's rows say are here.
     private var written = Set<Int64>()
     /// Notifications heard since the last relay pass.
-    private var heard: [(userId: Int64, frame: ByteBufferBox)] = []
+    private var heard: [(userId: Int64, frame: ByteBuffer)] = []
 
     init(daemonId: String, logger: Logger) {
         self.daemonId = daemonId
@@ -28,14 +27,14 @@ final class PresenceTracker {
     var hasWork: Bool { !dirty.isEmpty || !heard.isEmpty }
 
     /// After (re)connecting: the daemon's rows are rebuilt from who is connected now.
-    func reset(registry: SessionRegistry, connection: PostgresConnection) throws {
-        try connection.query("SELECT chat_presence_reset($1)", [daemonId])
+    func reset(registry: SessionRegistry, connection: DatabaseConnection) throws {
+        try PresenceStore(connection).reset(daemonId: daemonId)
         written.removeAll()
         dirty = Set(registry.users)
     }
 
     /// Writes pending transitions (at most a few thousand per call).
-    func flush(registry: SessionRegistry, connection: PostgresConnection) throws {
+    func flush(registry: SessionRegistry, connection: DatabaseConnection) throws {
         guard !dirty.isEmpty else { return }
         var online: [Int64] = []
         var offline: [Int64] = []
@@ -48,22 +47,20 @@ final class PresenceTracker {
             if !here && written.contains(user) { offline.append(user) }
         }
         if !online.isEmpty || !offline.isEmpty {
-            try connection.query("SELECT chat_presence_update($1, $2::bigint[], $3::bigint[])",
-                                 [daemonId, PostgresBigintArray(online), PostgresBigintArray(offline)])
+            try PresenceStore(connection).update(daemonId: daemonId, online: online, offline: offline)
         }
         for user in handled { dirty.remove(user) }
         written.formUnion(online)
         written.subtract(offline)
     }
 
-    func heartbeat(connection: PostgresConnection) throws {
-        try connection.query("SELECT chat_presence_heartbeat($1)", [daemonId])
+    func heartbeat(connection: DatabaseConnection) throws {
+        try PresenceStore(connection).heartbeat(daemonId: daemonId)
     }
 
     /// At shutdown: every user here goes offline (unless connected elsewhere).
-    func leave(connection: PostgresConnection) throws {
-        try connection.query("SELECT chat_presence_update($1, '{}'::bigint[], $2::bigint[])", [daemonId, PostgresBigintArray(Array(written))])
-        try connection.query("DELETE FROM push_daemons WHERE daemon_id = $1", [daemonId])
+    func leave(connection: DatabaseConnection) throws {
+        try PresenceStore(connection).leave(daemonId: daemonId, users: Array(written))
         written.removeAll()
     }
 
@@ -71,28 +68,20 @@ final class PresenceTracker {
     func received(_ payload: String) {
         guard let parsed = try? JSON.parse(payload), let userId = parsed["userId"]?.intValue, let online = parsed["online"]?.boolValue else { return }
         if heard.count >= 10_000 { heard.removeFirst(heard.count / 2) }
-        heard.append((userId, ByteBufferBox(Frames.presence(userId: userId, online: online, lastSeenAt: parsed["lastSeenAt"]?.stringValue))))
+        heard.append((userId, Frames.presence(userId: userId, online: online, lastSeenAt: parsed["lastSeenAt"]?.stringValue)))
     }
 
     /// Sends what was heard to the connected users who share a conversation with each subject.
-    func relay(registry: SessionRegistry, connection: PostgresConnection, outbox: inout Outbox) throws {
+    func relay(registry: SessionRegistry, connection: DatabaseConnection, outbox: inout Outbox) throws {
         guard !heard.isEmpty else { return }
         let batch = heard
         heard.removeAll(keepingCapacity: true)
         let subjects = Array(Set(batch.map(\.userId)))
-        let result = try connection.query("""
-            SELECT DISTINCT a.user_id, b.user_id
-            FROM chat_room_users a JOIN chat_room_users b ON b.room_id = a.room_id AND b.user_id <> a.user_id
-            WHERE a.user_id = ANY ($1::bigint[])
-            """, [PostgresBigintArray(subjects)])
-        var contacts: [Int64: [Int64]] = [:]
-        for row in 0..<result.rowCount {
-            guard let subject = result.int(row, 0), let peer = result.int(row, 1), registry.hasUser(peer) else { continue }
-            contacts[subject, default: []].append(peer)
-        }
+        // Only peers connected here.
+        let contacts = try RecipientStore(connection).contacts(of: subjects).mapValues { $0.filter(registry.hasUser) }
         for (subject, frame) in batch {
-            guard let peers = contacts[subject] else { continue }
-            let wire = Frames.wire(frame.buffer)
+            guard let peers = contacts[subject], !peers.isEmpty else { continue }
+            let wire = Frames.wire(frame)
             for peer in peers {
                 guard let sessions = registry.sessions(of: peer) else { continue }
                 for entry in sessions { outbox.add(wire, to: entry.session) }

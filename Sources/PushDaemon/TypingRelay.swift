@@ -6,8 +6,6 @@ import MessagingCore
 /// every daemon, this one included, relays what it hears to its own clients in the room and
 /// expires an indicator that was not refreshed within the timeout. Owned by the listener thread.
 final class TypingRelay {
-    static let channel = "chat_typing"
-
     private struct Key: Hashable {
         let room: Int64
         let user: Int64
@@ -29,7 +27,7 @@ final class TypingRelay {
     }
 
     /// A local client's typing frame. Non-participants get an error frame.
-    func request(session: WebSocketSession, room roomId: Int64, isTyping: Bool, connection: PostgresConnection,
+    func request(session: WebSocketSession, room roomId: Int64, isTyping: Bool, connection: DatabaseConnection,
                  cache: RecipientCache, outbox: inout Outbox) throws {
         let userId = session.userId
         guard let room = try cache.room(roomId, connection: connection), room.members[userId] != nil else {
@@ -37,7 +35,7 @@ final class TypingRelay {
                                     requestType: "typing", conversationId: roomId), to: session)
             return
         }
-        let now = Clock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         if isTyping {
             typingBySession[ObjectIdentifier(session), default: [:]][roomId] = now
         } else {
@@ -47,22 +45,22 @@ final class TypingRelay {
     }
 
     /// A session closed: indicators it left on are turned off for everyone.
-    func sessionClosed(_ session: WebSocketSession, connection: PostgresConnection?) {
+    func sessionClosed(_ session: WebSocketSession, connection: DatabaseConnection?) {
         guard let rooms = typingBySession.removeValue(forKey: ObjectIdentifier(session)), let connection else { return }
-        let now = Clock.nanoseconds()
+        let now = MonotonicClock.nanoseconds()
         for (room, at) in rooms where now &- at < timeout {
             let userId = session.userId
             try? publish(room: room, userId: userId, username: (try? username(userId, connection: connection)) ?? "", isTyping: false, connection: connection)
         }
     }
 
-    private func publish(room: Int64, userId: Int64, username: String, isTyping: Bool, connection: PostgresConnection) throws {
+    private func publish(room: Int64, userId: Int64, username: String, isTyping: Bool, connection: DatabaseConnection) throws {
         let payload: JSON = ["c": .int(room), "u": .int(userId), "n": .string(username), "t": .bool(isTyping)]
-        try connection.query("SELECT pg_notify('\(TypingRelay.channel)', $1)", [payload.serialized])
+        try TypingStore(connection).publish(payload.serialized)
     }
 
     /// A `chat_typing` notification from any daemon: relayed to this daemon's clients in the room.
-    func received(_ payload: String, registry: SessionRegistry, connection: PostgresConnection, cache: RecipientCache,
+    func received(_ payload: String, registry: SessionRegistry, connection: DatabaseConnection, cache: RecipientCache,
                   outbox: inout Outbox) throws {
         guard let parsed = try? JSON.parse(payload), let roomId = parsed["c"]?.intValue, let userId = parsed["u"]?.intValue,
               let isTyping = parsed["t"]?.boolValue
@@ -71,7 +69,7 @@ final class TypingRelay {
         let key = Key(room: roomId, user: userId)
         if isTyping {
             let refresh = active[key] != nil
-            let expiresAt = Clock.nanoseconds() + timeout
+            let expiresAt = MonotonicClock.nanoseconds() + timeout
             active[key] = (expiresAt, username)
             nextExpiry = min(nextExpiry ?? expiresAt, expiresAt)
             if refresh { return }  // receivers already show it; only the expiry moves
@@ -125,20 +123,11 @@ final class TypingRelay {
         usernames.removeValue(forKey: userId)
     }
 
-    private func username(_ userId: Int64, connection: PostgresConnection) throws -> String {
+    private func username(_ userId: Int64, connection: DatabaseConnection) throws -> String {
         if let known = usernames[userId] { return known }
-        let result = try connection.query("SELECT username FROM users WHERE id = $1", [userId])
-        let name = result.rowCount == 1 ? (result.string(0, 0) ?? "") : ""
+        let name = try UserStore(connection).username(id: userId) ?? ""
         if usernames.count > 50_000 { usernames.removeAll(keepingCapacity: true) }
         usernames[userId] = name
         return name
     }
-}
-
-import NIOCore
-
-/// A lazily built frame shared by several recipients.
-struct ByteBufferBox {
-    let buffer: ByteBuffer
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
 }

@@ -6,7 +6,7 @@ import MessagingCore
 /// (the JWKS may need a fetch), then the account found, provisioned or refused by the same
 /// account-state check as REST, on this daemon's own connection. Upgrades are answered in order;
 /// each costs one indexed query.
-final class UpgradeAuthenticator: @unchecked Sendable {
+final class UpgradeAuthenticator: @unchecked Sendable {  // its queue serializes every use of the connection
     enum Outcome {
         case accepted(userId: Int64, validUntil: Date?)
         case refused(TokenRejection)
@@ -20,7 +20,7 @@ final class UpgradeAuthenticator: @unchecked Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "upgrade-authenticator")
     /// Used only on `queue`.
-    private var connection: PostgresConnection?
+    private var connection: DatabaseConnection?
 
     init(configuration: Configuration, logger: Logger) {
         verifier = TokenVerifier(keys: SigningKeys(configuration: configuration, logger: logger), policy: TokenPolicy(configuration: configuration))
@@ -48,7 +48,7 @@ final class UpgradeAuthenticator: @unchecked Sendable {
                 return .accepted(userId: caller.userId, validUntil: verified.validUntil)
             } catch let rejection as TokenRejection {
                 return .refused(rejection)
-            } catch let error as PostgresError where error.isConnectionFailure && attempt == 1 {
+            } catch let error as DatabaseError where error.isConnectionFailure && attempt == 1 {
                 connection = nil
             } catch {
                 connection = nil
@@ -59,10 +59,10 @@ final class UpgradeAuthenticator: @unchecked Sendable {
         return .unavailable
     }
 
-    private func database() throws -> PostgresConnection {
+    private func database() throws -> DatabaseConnection {
         connection?.checkIdleConnection()
         if let connection, connection.isConnected { return connection }
-        let fresh = try PostgresConnection(settings: settings)
+        let fresh = try DatabaseConnection(settings: settings)
         connection = fresh
         return fresh
     }

@@ -6,7 +6,7 @@ import NIOWebSocket
 
 /// What one connection's upgrade request was decided to be. Created per connection by the
 /// channel initializer, read and written only on the channel's event loop.
-final class UpgradeDecision: @unchecked Sendable {
+final class UpgradeDecision: @unchecked Sendable {  // confined to the channel's event loop (see above)
     enum Refusal {
         case badRequest(String)
         case notFound
@@ -90,7 +90,7 @@ enum UpgradeRouting {
 
 /// One WebSocket upgrader per route, chosen by path: the echo route accepts Autobahn's large
 /// frames, the push stream keeps the 16 KiB limit. Frame handling is the same code for both.
-final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendable {
+final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendable {  // immutable; NIO's upgraders are not marked Sendable
     let supportedProtocol = "websocket"
     let requiredUpgradeHeaders: [String] = []
     private let push: NIOWebSocketServerUpgrader

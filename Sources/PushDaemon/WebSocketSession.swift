@@ -63,7 +63,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         self.loopSessions = loopSessions
         self.logger = logger
         self.assembler = FrameAssembler(maxMessageBytes: mode == .echo ? policy.maxEchoMessageBytes : policy.maxClientMessageBytes)
-        self.lastInbound = Clock.nanoseconds()
+        self.lastInbound = MonotonicClock.nanoseconds()
     }
 
     // MARK: Channel events
@@ -109,7 +109,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastInbound = Clock.nanoseconds()
+        lastInbound = MonotonicClock.nanoseconds()
         switch assembler.consume(frame) {
         case .none, .pong:
             break
@@ -160,7 +160,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        unwritableSince = context.channel.isWritable ? nil : Clock.nanoseconds()
+        unwritableSince = context.channel.isWritable ? nil : MonotonicClock.nanoseconds()
         context.fireChannelWritabilityChanged()
     }
 
@@ -188,7 +188,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
                 sendError("invalid_typing", "typing needs a positive integer conversationId and a boolean isTyping.", type: type)
                 return
             }
-            let now = Clock.nanoseconds()
+            let now = MonotonicClock.nanoseconds()
             // A held key refreshes about once a second; repeats within the second add nothing.
             if isTyping, let last = lastTyping, last.conversationId == conversationId, now - last.at < 1_000_000_000 { return }
             // At most 20 typing commands per second per connection reach the listener.
@@ -286,7 +286,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         data.write(webSocketErrorCode: code)
         if let reason { data.writeString(reason) }
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        closeDeadline = Clock.nanoseconds() + 2_000_000_000
+        closeDeadline = MonotonicClock.nanoseconds() + 2_000_000_000
     }
 
     /// Called by `LoopSessions` every few seconds: pings, dead peers, slow readers, close deadlines.
@@ -344,25 +344,5 @@ final class SessionPolicy: Sendable {
         pingInterval = UInt64(settings.pingIntervalSeconds) * 1_000_000_000
         idleTimeout = UInt64(settings.idleTimeoutSeconds) * 1_000_000_000
         slowReaderGrace = UInt64(settings.slowReaderGraceSeconds) * 1_000_000_000
-    }
-}
-
-/// Monotonic nanoseconds (CLOCK_MONOTONIC).
-enum Clock {
-    static func nanoseconds() -> UInt64 {
-        UInt64(DispatchTime.now().uptimeNanoseconds)
-    }
-}
-
-/// Process-unique session ids for logs.
-enum SessionIds {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var counter: UInt64 = 0
-
-    static func next() -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        counter += 1
-        return counter
     }
 }

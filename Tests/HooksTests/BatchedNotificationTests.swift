@@ -2,7 +2,7 @@
 import JSON
 import Testing
 
-/// `notifications(forEvent:shared:recipients:)` converts the shared part of an event once; its
+/// `notifications(for:shared:recipients:)` converts the shared part of an event once; its
 /// decisions must be those of one call per recipient.
 @Suite struct BatchedNotificationTests {
     @Test func batchedDecisionsEqualOneCallPerRecipient() {
@@ -17,9 +17,9 @@ import Testing
             ]
             let shared = inputs[0].objectValue!.filter { $0.0 != "recipient" }
             let recipients = inputs.map { [("recipient", $0["recipient"]!)] }
-            let batched = engine.notifications(forEvent: "new_message", shared: shared, recipients: recipients)
+            let batched = engine.notifications(for: .newMessage, shared: shared, recipients: recipients)
             #expect(batched == inputs.map { engine.messageNotification($0) })
-            #expect(batched?[0]["scroll"] == true && batched?[1]["toast"]?["title"] == "Alice")
+            #expect(batched[0]["scroll"] == true && batched[1]["toast"]?["title"] == "Alice")
             #expect(log.errors.isEmpty)
         }
     }
@@ -33,7 +33,7 @@ import Testing
         withExtendedLifetime(folder) {
             let inputs = [SampleEvents.message(), SampleEvents.message(focused: 7)]
             let shared = inputs[0].objectValue!.filter { $0.0 != "recipient" }
-            let batched = engine.notifications(forEvent: "new_message", shared: shared, recipients: inputs.map { [("recipient", $0["recipient"]!)] })
+            let batched = engine.notifications(for: .newMessage, shared: shared, recipients: inputs.map { [("recipient", $0["recipient"]!)] })
             #expect(batched == inputs.map { BuiltinHooks.messageNotification($0) })
         }
     }

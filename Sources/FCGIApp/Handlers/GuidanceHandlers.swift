@@ -15,9 +15,7 @@ enum GuidanceHandlers {
             guard let participantId = Int64(text), participantId > 0 else {
                 throw APIError.badRequest("invalid_id", "participantId must be a positive integer.")
             }
-            let exists = try exchange.db.query(
-                "SELECT 1 FROM chat_rooms WHERE direct_user_low = least($1::bigint, $2::bigint) AND direct_user_high = greatest($1::bigint, $2::bigint)",
-                [exchange.userId, participantId]).rowCount == 1
+            let exists = try ConversationStore(exchange.db).directExists(between: exchange.userId, and: participantId)
             context = context.setting("participantId", .int(participantId)).setting("conversationExists", .bool(exists))
         }
         guard let decision = exchange.context.hooks.guidance(flow: flow, context: context) else {

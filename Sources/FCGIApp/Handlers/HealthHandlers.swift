@@ -8,8 +8,7 @@ enum HealthHandlers {
     /// 200 when this worker can query the database, 503 when it cannot.
     static func health(_ exchange: Exchange) throws -> HTTPResponse {
         do {
-            let db = try exchange.db
-            _ = try db.query("SELECT 1")
+            try exchange.db.ping()
             return .json(200, ["status": "ok", "database": "up"])
         } catch {
             return HTTPResponse(status: 503, body: ["status": "unavailable", "database": "down"], headers: [("Retry-After", "1")])

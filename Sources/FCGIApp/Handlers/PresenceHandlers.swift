@@ -11,12 +11,13 @@ enum PresenceHandlers {
     /// with them; 404 otherwise (unknown and not visible look the same).
     static func presence(_ exchange: Exchange) throws -> HTTPResponse {
         let userId = try exchange.pathId("userId")
-        let result = try exchange.db.query("SELECT online, last_seen_at FROM chat_user_presence($1, $2)", [exchange.userId, userId])
-        guard result.rowCount == 1 else { throw APIError(404, "user_not_found", "No such user.") }
+        guard let presence = try PresenceStore(exchange.db).presence(of: userId, viewer: exchange.userId) else {
+            throw APIError(404, "user_not_found", "No such user.")
+        }
         return .json(200, [
             "userId": .int(userId),
-            "online": .bool(result.bool(0, 0) ?? false),
-            "lastSeenAt": JSON(result.string(0, 1).map(isoTimestamp)),
+            "online": .bool(presence.online),
+            "lastSeenAt": JSON(presence.lastSeenAt.map(isoTimestamp)),
         ])
     }
 

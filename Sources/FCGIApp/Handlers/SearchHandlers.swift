@@ -24,7 +24,7 @@ enum SearchHandlers {
         let db = try exchange.db
         if let conversationId {
             // 404 / 403 for a conversation that is missing or not the caller's, like every other route.
-            try db.query("SELECT chat_require_member($1, $2)", [conversationId, exchange.userId])
+            try ConversationStore(db).requireMember(roomId: conversationId, userId: exchange.userId)
         }
         let hits = try SearchStore(db).search(userId: exchange.userId, query: query, conversationId: conversationId, after: cursor, limit: limit + 1)
         let page = hits.prefix(limit)

@@ -22,7 +22,7 @@ enum ServiceUserHandlers {
         let upserted: AccountStore.Upserted
         do {
             upserted = try store.upsert(subject, profile: profile, roles: roles)
-        } catch let error as PostgresError where error.sqlState == "CHI09" {
+        } catch let error as DatabaseError where error.sqlState == "CHI09" {
             throw idTaken
         }
         if upserted.changed { exchange.context.wakeup.poke() }
@@ -48,7 +48,7 @@ enum ServiceUserHandlers {
         let results: [AccountStore.Upserted]
         do {
             results = try AccountStore(try exchange.db).upsertMany(entries.map { ($0.0, $0.1.profile, $0.1.roles) })
-        } catch let error as PostgresError where error.sqlState == "CHI09" {
+        } catch let error as DatabaseError where error.sqlState == "CHI09" {
             throw idTaken
         }
         if results.contains(where: \.changed) { exchange.context.wakeup.poke() }

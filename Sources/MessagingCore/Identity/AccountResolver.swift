@@ -18,7 +18,7 @@ public struct AccountResolver {
     }
 
     /// `changed` is called after a write that others must hear of (a new or updated profile).
-    public func caller(for token: VerifiedToken, db: PostgresConnection, changed: () -> Void = {}) throws -> Caller {
+    public func caller(for token: VerifiedToken, db: DatabaseConnection, changed: () -> Void = {}) throws -> Caller {
         let store = AccountStore(db)
         let provision = provisionFromToken && token.fromPlatform
         var account = cache?.account(for: token.subject)

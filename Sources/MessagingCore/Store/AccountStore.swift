@@ -4,7 +4,7 @@ import Postgres
 /// service API (`chat_upsert_user`, migration 0014), deactivated and reactivated.
 public struct AccountStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// An integer sub reaches only users without an external id (so it never lands on a user the
     /// platform knows by another name); an external sub only its own user.

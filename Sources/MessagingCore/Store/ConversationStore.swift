@@ -4,7 +4,7 @@ import Postgres
 /// Conversations: the caller's list, direct chats (one per pair), groups.
 public struct ConversationStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public struct Page {
         public let conversations: [JSON]
@@ -47,6 +47,18 @@ public struct ConversationStore {
             "SELECT chat_create_group($1, $2, $3, $4::bigint[])",
             [creatorId, name, avatar, PostgresBigintArray(participantIds)])
         return result.int(0, 0)!
+    }
+
+    /// Whether the two users have a direct conversation.
+    public func directExists(between userId: Int64, and otherUserId: Int64) throws(PostgresError) -> Bool {
+        try db.query(
+            "SELECT 1 FROM chat_rooms WHERE direct_user_low = least($1::bigint, $2::bigint) AND direct_user_high = greatest($1::bigint, $2::bigint)",
+            [userId, otherUserId]).rowCount == 1
+    }
+
+    /// Throws the not-found or not-a-member error (404 / 403) unless `userId` is a member of the room.
+    public func requireMember(roomId: Int64, userId: Int64) throws(PostgresError) {
+        _ = try db.query("SELECT chat_require_member($1, $2)", [roomId, userId])
     }
 
     /// One conversation as `viewerId` sees it.

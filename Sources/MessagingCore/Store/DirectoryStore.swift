@@ -3,7 +3,7 @@ import Postgres
 /// The user directory and profiles (`chat_directory_page`, migration 0015).
 public struct DirectoryStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Longest query accepted, in characters.
     public static let maxQueryCharacters = 64

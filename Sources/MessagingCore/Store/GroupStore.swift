@@ -3,7 +3,7 @@ import Postgres
 /// Group administration: members, roles, name and avatar. Every change is an event.
 public struct GroupStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Returns the ids actually added (existing members are skipped).
     public func addMembers(roomId: Int64, actorId: Int64, userIds: [Int64]) throws(PostgresError) -> [Int64] {

@@ -5,7 +5,7 @@ import Postgres
 /// their sum for the status page.
 public struct HookFailureStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Adds `tallies` (counted since the last call) to this minute's rows of `reporter`.
     public func add(_ tallies: [HookFailureTally], reporter: String) throws(PostgresError) {

@@ -3,7 +3,7 @@ import Postgres
 /// Per-member state others may see (read markers) or only the member (mute).
 public struct MemberStateStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Every member's read marker: what a client needs to show "seen by".
     public func readState(roomId: Int64, actorId: Int64) throws(PostgresError) -> JSON {

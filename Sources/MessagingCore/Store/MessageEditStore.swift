@@ -3,7 +3,7 @@ import Postgres
 /// Edits (with their history) and deletes (tombstones) of sent messages.
 public struct MessageEditStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public func edit(messageId: Int64, actorId: Int64, content: String) throws(PostgresError) -> JSON {
         .raw(try db.query("SELECT chat_edit_message($1, $2, $3)", [messageId, actorId, content]).string(0, 0)!)

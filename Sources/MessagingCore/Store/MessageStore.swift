@@ -3,7 +3,7 @@ import Postgres
 /// Messages: history pages and sends.
 public struct MessageStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public struct HistoryPage {
         /// Oldest first, as a client renders them.
@@ -61,5 +61,10 @@ public struct MessageStore {
             "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
             [roomId, senderId, draft.content, draft.mediaURL, draft.mediaType, draft.clientMessageId, draft.replyToId])
         return (.raw(result.string(0, 0)!), result.bool(0, 1)!)
+    }
+
+    /// One message as REST renders it, without the viewer-specific reactions; nil when it is gone.
+    public func json(messageId: Int64) throws(PostgresError) -> JSON? {
+        try db.query("SELECT chat_message_json(m) FROM chat_messages m WHERE m.id = $1", [messageId]).string(0, 0).map { .raw($0) }
     }
 }

@@ -3,7 +3,7 @@ import Postgres
 /// The token buckets of RateLimits, and one user's overrides.
 public struct RateLimitStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Takes one token from the user's bucket for `action` (refilled for the time since the last
     /// request), under `policy` unless the user has an override. Its own short transaction: a

@@ -3,7 +3,7 @@ import Postgres
 /// Emoji reactions on messages: one per user, message and emoji.
 public struct ReactionStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Adds the reaction; `created` is false when the caller had already reacted so.
     /// `reactions` is the message's summary as the caller now sees it.

@@ -3,7 +3,7 @@ import Postgres
 /// Each member's read marker, which only moves forward.
 public struct ReadMarkerStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public struct Marker {
         public let unreadCount: Int64

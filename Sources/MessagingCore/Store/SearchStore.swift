@@ -11,7 +11,7 @@ import Postgres
 ///   walking each conversation's history backwards, are ranked instead.
 public struct SearchStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public static let commonThreshold = 2000
     public static let recentWindow = 1000

@@ -43,7 +43,7 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
 
     /// Stores the message (as `MessageStore.send`), possibly in a transaction with other sends.
     /// `connection` is the calling thread's own; it is used only if this thread leads a batch.
-    public func send(roomId: Int64, senderId: Int64, draft: MessageStore.Draft, connection: PostgresConnection) throws(PostgresError) -> (message: JSON, created: Bool) {
+    public func send(roomId: Int64, senderId: Int64, draft: MessageStore.Draft, connection: DatabaseConnection) throws(PostgresError) -> (message: JSON, created: Bool) {
         if maxBatchSize == 1 {  // batching off: every send alone and at once, as many at a time as threads
             return try MessageStore(connection).send(roomId: roomId, senderId: senderId, draft: draft)
         }
@@ -71,7 +71,7 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
     }
 
     /// Never throws: every item gets an outcome.
-    private static func store(_ batch: [Item], connection: PostgresConnection) -> (outcomes: [Outcome], fellBack: Bool) {
+    private static func store(_ batch: [Item], connection: DatabaseConnection) -> (outcomes: [Outcome], fellBack: Bool) {
         if batch.count > 1 {
             do {
                 return (try storeTogether(batch, connection: connection), false)
@@ -95,7 +95,7 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
         return (outcomes, batch.count > 1)
     }
 
-    private static func storeTogether(_ batch: [Item], connection: PostgresConnection) throws(PostgresError) -> [Outcome] {
+    private static func storeTogether(_ batch: [Item], connection: DatabaseConnection) throws(PostgresError) -> [Outcome] {
         let items: [JSON] = batch.enumerated().map { index, item in
             [
                 "i": JSON(index),
@@ -108,7 +108,7 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
                 "replyToId": JSON(item.draft.replyToId),
             ]
         }
-        let result = try connection.query("SELECT item, message, created FROM chat_send_messages($1::json)", [JSON.array(items).serialized])
+        let result = try connection.postgres.query("SELECT item, message, created FROM chat_send_messages($1::json)", [JSON.array(items).serialized])
         var outcomes = [Outcome](repeating: .failure(SendBatcher.missingResult), count: batch.count)
         for row in 0..<result.rowCount {
             guard let index = result.int(row, 0).map(Int.init), outcomes.indices.contains(index),

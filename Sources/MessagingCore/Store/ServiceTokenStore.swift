@@ -11,7 +11,7 @@ public struct ServiceTokenStore {
     static let prefix = "mts_"
 
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     /// Creates a named token with these scopes and returns it (the only time it is visible).
     public func create(name: String, scopes: Set<String>) throws(PostgresError) -> String {

@@ -3,7 +3,7 @@ import Postgres
 /// The platform's users as mirrored here (id, username, display name, avatar).
 public struct UserStore {
     let db: PostgresConnection
-    public init(_ db: PostgresConnection) { self.db = db }
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
     public func exists(id: Int64) throws(PostgresError) -> Bool {
         try db.query("SELECT 1 FROM users WHERE id = $1", [id]).rowCount == 1
@@ -19,5 +19,11 @@ public struct UserStore {
 
     public func json(id: Int64) throws(PostgresError) -> JSON? {
         try db.query("SELECT chat_user_json(u) FROM users u WHERE u.id = $1", [id]).string(0, 0).map { .raw($0) }
+    }
+
+    /// The user's username; nil for an unknown user.
+    public func username(id: Int64) throws(PostgresError) -> String? {
+        let result = try db.query("SELECT username FROM users WHERE id = $1", [id])
+        return result.rowCount == 1 ? result.string(0, 0) : nil
     }
 }

@@ -1,0 +1,87 @@
+import Postgres
+
+/// What the push daemons read to fan an event out: each room's members (with mute) and details,
+/// the recipients' unread counts, and who shares a conversation with whom.
+public struct RecipientStore {
+    let db: PostgresConnection
+    public init(_ database: DatabaseConnection) { self.db = database.postgres }
+
+    public struct Room: Sendable {
+        public let type: String
+        public let name: String?
+        /// user id -> muted
+        public let members: [Int64: Bool]
+
+        public init(type: String, name: String?, members: [Int64: Bool]) {
+            self.type = type
+            self.name = name
+            self.members = members
+        }
+    }
+
+    /// The rooms of `roomIds` that exist, in one query.
+    public func rooms(_ roomIds: [Int64]) throws(PostgresError) -> [Int64: Room] {
+        let result = try db.query("""
+            SELECT r.id, r.type, r.name, m.user_id, m.muted
+            FROM chat_rooms r LEFT JOIN chat_room_users m ON m.room_id = r.id
+            WHERE r.id = ANY ($1::bigint[])
+            """, [PostgresBigintArray(roomIds)])
+        var loaded: [Int64: (type: String, name: String?, members: [Int64: Bool])] = [:]
+        for row in 0..<result.rowCount {
+            guard let id = result.int(row, 0) else { continue }
+            var entry = loaded[id] ?? (result.string(row, 1) ?? "group", result.string(row, 2), [:])
+            if let user = result.int(row, 3) { entry.members[user] = result.bool(row, 4) ?? false }
+            loaded[id] = entry
+        }
+        return loaded.mapValues { Room(type: $0.type, name: $0.name, members: $0.members) }
+    }
+
+    /// Read fresh for every event, with the mute flag: a mute changes nothing others must
+    /// see, so it writes no event and a cache of the room would not learn of it.
+    public struct Unread: Sendable {
+        public var total: Int64
+        public var inConversation: Int64
+        public var muted: Bool
+
+        public init(total: Int64, inConversation: Int64, muted: Bool) {
+            self.total = total
+            self.inConversation = inConversation
+            self.muted = muted
+        }
+    }
+
+    /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`), and
+    /// whether they muted `roomId`. Users without any membership are absent.
+    public func unreadCounts(users: [Int64], roomId: Int64) throws(PostgresError) -> [Int64: Unread] {
+        guard !users.isEmpty else { return [:] }
+        let result = try db.query("""
+            SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)), 0)::bigint,
+                   coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
+                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false)
+            FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
+            WHERE m.user_id = ANY ($1::bigint[])
+            GROUP BY m.user_id
+            """, [PostgresBigintArray(users), roomId])
+        var counts: [Int64: Unread] = [:]
+        for row in 0..<result.rowCount {
+            guard let user = result.int(row, 0) else { continue }
+            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false)
+        }
+        return counts
+    }
+
+    /// Per subject, the users who share at least one conversation with them (each once).
+    public func contacts(of subjects: [Int64]) throws(PostgresError) -> [Int64: [Int64]] {
+        let result = try db.query("""
+            SELECT DISTINCT a.user_id, b.user_id
+            FROM chat_room_users a JOIN chat_room_users b ON b.room_id = a.room_id AND b.user_id <> a.user_id
+            WHERE a.user_id = ANY ($1::bigint[])
+            """, [PostgresBigintArray(subjects)])
+        var contacts: [Int64: [Int64]] = [:]
+        for row in 0..<result.rowCount {
+            guard let subject = result.int(row, 0), let peer = result.int(row, 1) else { continue }
+            contacts[subject, default: []].append(peer)
+        }
+        return contacts
+    }
+}

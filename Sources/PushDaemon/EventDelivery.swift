@@ -1,0 +1,85 @@
+import Logging
+import MessagingCore
+
+/// A live event read from the log, on the listener thread: its effects on this daemon's state
+/// (a deactivated account's sessions end, typing indicators, the recipient cache), then its
+/// frames: recipients and hook inputs read here, frames decided by `EventDispatcher`.
+final class EventDelivery {
+    private let registry: SessionRegistry
+    private let cache: RecipientCache
+    private let typing: TypingRelay
+    private let resume: ResumeCoordinator
+    private let logger: Logger
+    /// The H2AC hooks; nil when hooks are off (frames carry no `h2ac`). Set on the listener thread.
+    var decider: NotificationDecider?
+
+    init(registry: SessionRegistry, cache: RecipientCache, typing: TypingRelay, resume: ResumeCoordinator, logger: Logger) {
+        self.registry = registry
+        self.cache = cache
+        self.typing = typing
+        self.resume = resume
+        self.logger = logger
+    }
+
+    /// One live event: its effects on this daemon's state, then its frames.
+    func deliver(_ event: LoggedEvent, connection: DatabaseConnection, outbox: inout Outbox) throws {
+        if event.kind == .accountDeactivated {
+            closeSessions(of: event.extraRecipients)
+            return
+        }
+        if event.kind == .userUpdated, let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
+            typing.forgetUsername(of: id)
+        }
+        if event.kind?.changesRoom == true { cache.invalidate(event.roomId) }
+        // Room 0 holds events about a user (user_updated): their recipients are listed.
+        let room = event.roomId == 0 ? nil : try cache.room(event.roomId, connection: connection)
+        if event.kind == .newMessage, typing.isActive(inRoom: event.roomId) {
+            typing.messageSent(payload: event.payload, room: event.roomId, registry: registry, cache: cache, outbox: &outbox)
+        }
+        let users = EventDispatcher<WebSocketSession>.recipients(of: event, room: room, isConnected: registry.hasUser)
+        let dispatcher = EventDispatcher(event: event, sessions: users.map { user in
+            (user, registry.sessions(of: user)!.map {
+                EventDispatcher.Session(target: $0.session, focusedConversationId: $0.focusedConversationId, deliveredThrough: $0.deliveredThrough)
+            })
+        })
+        guard !dispatcher.isEmpty else { return }
+        guard let decider, let hookEvent = event.kind?.hookEvent else {
+            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            return
+        }
+        let inputs: EventDispatcher<WebSocketSession>.HookInputs
+        do {
+            let parts = try NotificationInputs.eventPart(event, hookEvent, room: room, connection: connection)
+            inputs = .init(shared: NotificationInputs.shared(hookEvent, parts: parts),
+                           unread: try RecipientStore(connection).unreadCounts(users: users, roomId: event.roomId), room: room)
+        } catch let error as DatabaseError where !error.isConnectionFailure {
+            // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
+            logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
+            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            return
+        }
+        dispatcher.hooked(inputs, decide: { decider.decisions(for: hookEvent, shared: inputs.shared, recipients: $0) }, deliver: { frames in
+            send(frames, of: event, outbox: &outbox)
+            outbox.flush()
+        })
+    }
+
+    private func send(_ frames: [(WebSocketSession, OutboundFrame)], of event: LoggedEvent, outbox: inout Outbox) {
+        for (session, frame) in frames {
+            outbox.add(frame, to: session)
+            DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
+        }
+    }
+
+    /// A deactivated account's sessions end (close code 4003); a later session is checked again.
+    private func closeSessions(of users: [Int64]) {
+        resume.accountsDeactivated(users)
+        for user in users {
+            for entry in registry.sessions(of: user).map(Array.init) ?? [] {
+                let session = entry.session
+                session.eventLoop.execute { session.close(code: .unknown(TokenRejection.deactivated.closeCode), reason: TokenRejection.deactivated.code) }
+            }
+        }
+        logger.info("closed a deactivated account's sessions", metadata: ["user.ids": "\(users)"])
+    }
+}
