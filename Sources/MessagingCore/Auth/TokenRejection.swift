@@ -61,8 +61,4 @@ public enum TokenRejection: Error, Equatable, Sendable {
         default: 4001
         }
     }
-
-    public var apiError: APIError {
-        APIError(401, code, message, headers: [("WWW-Authenticate", self == .missing ? "Bearer" : "Bearer error=\"invalid_token\"")])
-    }
 }

@@ -1,10 +1,10 @@
-import Postgres
+import MessagingCore
 
 extension APIError {
     /// Translates what the database said into what a client may hear. The project's functions
     /// raise their own SQLSTATEs (see migrations/0002); anything unexpected is `nil`, which the
     /// caller logs and answers with a generic 500.
-    public static func from(_ error: PostgresError) -> APIError? {
+    static func from(_ error: DatabaseError) -> APIError? {
         if error.isConnectionFailure { return .databaseUnavailable }
         switch error.sqlState {
         case "CH403": return .notParticipant
