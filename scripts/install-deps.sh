@@ -4,6 +4,9 @@
 set -euo pipefail
 
 packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl)
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here);
+# the emoji font makes reactions legible in their screenshots.
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then packages+=(chromium fonts-noto-color-emoji); fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -22,6 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
-    python3 -c 'import websockets, pytest, requests' 2>/dev/null \
-        || python3 -m pip install -q 'websockets>=12' pytest requests
+    python3 -c 'import websockets, pytest, requests, playwright' 2>/dev/null \
+        || python3 -m pip install -q 'websockets>=12' pytest requests playwright
 fi

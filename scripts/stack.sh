@@ -97,6 +97,7 @@ hooks_dir = ${HOOKS_DIR:-$ROOT/lua}
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
 staff_user_ids = ${STAFF_USER_IDS:-}
+web_url = http://127.0.0.1:$HTTP_PORT/
 CFG
     chmod 600 "$CONF"
 }

@@ -17,6 +17,7 @@ struct Application {
         MemberStateHandlers.register(&router)
         SearchHandlers.register(&router)
         GuidanceHandlers.register(&router)
+        HookPreviewHandlers.register(&router)
         PresenceHandlers.register(&router)
         self.router = router
     }

@@ -28,6 +28,8 @@ public struct Configuration: Sendable {
     public var testRoutes: Bool
     /// Who may read hook status and previews (see StaffPolicy).
     public var staffUserIds: Set<Int64>
+    /// Where people open the web client (`messaging-admin token --link` links to it).
+    public var webURL: String
     /// The push daemon's connection and log-reading limits (`push_*` keys).
     public var push: PushLimits
 
@@ -55,6 +57,7 @@ public struct Configuration: Sendable {
         ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
         ("log_level", "info", "trace, debug, info, notice, warning, error or critical."),
         ("staff_user_ids", "", "Comma-separated user ids of product staff: they may read GET /api/h2ac/status and preview hook decisions. Users with the staff role count as staff too."),
+        ("web_url", "http://127.0.0.1:8080/", "Where people open the web client (web/, served by nginx at /): `messaging-admin token --link` prints sign-in links to it (http or https)."),
         ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
         ("push_daemon_id", "", "Names this daemon's presence rows; empty: hostname:port. Keep it stable across restarts of the same daemon."),
         ("push_threads", "0", "Event-loop threads of the push daemon; 0: one per core."),
@@ -155,6 +158,11 @@ public struct Configuration: Sendable {
             maxReplayEvents: try integer("push_max_replay_events", 1...1_000_000),
             purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
         staffUserIds = try Configuration.idList(text("staff_user_ids"), key: "staff_user_ids")
+        webURL = text("web_url")
+        guard let scheme = webURL.split(separator: ":").first?.lowercased(), ["http", "https"].contains(scheme),
+              webURL.contains("://"), !webURL.contains("#") else {
+            throw Invalid(key: "web_url", problem: "expected an http(s) URL without a #fragment")
+        }
         switch text("test_routes") {
         case "true": testRoutes = true
         case "false": testRoutes = false

@@ -547,6 +547,29 @@ def test_h2ac_guidance_and_status(api, staff):
     assert r.json()["error"]["message"] == "Please give the group a name."
 
 
+def test_h2ac_preview(api, staff):
+    alice = new_user("Alice")
+    P = "/api/h2ac/preview"
+    body = {"event": "new_message", "content": "¿Bailamos?", "senderName": "Alice",
+            "recipient": {"focused": False, "muted": False, "unreadTotal": 3, "unreadInConversation": 1}}
+    api.request_body_ok(P, "POST", body)
+    shown = api.check(P, "POST", call(staff, "POST", P, body)).json()                                # 200
+    assert shown["decision"]["toast"] == {"title": "Alice", "body": "¿Bailamos?"}
+    assert shown["decision"]["badge"] == {"total": 3, "conversation": 1} and shown["usedBuiltin"] is False
+    group = {"event": "reaction_added", "emoji": "🎉", "conversation": {"type": "group", "name": "Práctica"}}
+    reacted = api.check(P, "POST", call(staff, "POST", P, group)).json()
+    assert reacted["decision"]["toast"]["title"] == "Alice reacted 🎉 in Práctica"
+    api.check(P, "POST", call(staff, "POST", P, {"event": "message_read"}))
+    api.check(P, "POST", call(staff, "POST", P, {"event": "typing"}))                               # 400
+    api.check(P, "POST", call(staff, "POST", P, {"event": "new_message", "recipient": {"muted": "no"}}))
+    api.check(P, "POST", call(staff, "POST", P, {"event": "new_message", "content": "x" * 4001}))    # content_too_long
+    api.check(P, "POST", call(None, "POST", P, body))                                               # 401
+    api.check(P, "POST", call(alice, "POST", P, body))                                              # 403 staff_only
+    api.check(P, "POST", raw("POST", P, too_large(), token=staff.token))                            # 413
+    api.check(P, "POST", raw("POST", P, b'{"event":"new_message"}', token=staff.token, content_type="text/plain"))  # 415
+    api.assert_covered(P, "POST")
+
+
 def test_presence(api):
     from test_push_support import PushClient
     alice, bob, carol = new_user("Alice"), new_user("Bob"), new_user("Carol")

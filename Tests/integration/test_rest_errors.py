@@ -154,7 +154,8 @@ def test_non_numeric_message_ids_are_400(alice, segment):
 
 
 @pytest.mark.parametrize("path", ["/api/nothing", "/api/messages", "/api/messages/1/2/3/4/5", "/api/messages/1/unread",
-                                  "/api/messages/1/reactions/x/y", "/api/", "/api/health/deep", "/nothing", "/"])
+                                  "/api/messages/1/reactions/x/y", "/api/", "/api/health/deep", "/nothing",
+                                  "/index.html/x", "/js/nothing.js"])
 def test_unknown_routes_are_404_json(alice, path):
     for method in ("GET", "POST", "DELETE"):
         r = requests.request(method, BASE_URL + path, headers=alice.headers, timeout=10)

@@ -1,0 +1,256 @@
+"""The web client (web/) in a real browser (Debian's Chromium through Playwright) against the real
+stack: toasts, badges, title and sound from the H2AC decisions, seen-by, typing, reactions,
+edits and deletes on both sides, the guidance-driven group form, script changes picked up
+without a restart, a push daemon restart mid-conversation, the phone layout and the staff page.
+Screenshots of the main screens go to var/test/screenshots."""
+import os
+import re
+import threading
+import time
+
+import pytest
+
+from conftest import direct, send
+from test_h2ac import hooks_dir
+from web_support import PHONE, expect, restart_stack_push_daemon, web, browser  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def editable_script():
+    """Edits a script of the stack's copy of lua/ and restores it afterwards: `edit(name, old, new)`."""
+    originals = {}
+
+    def edit(name, old, new):
+        path = os.path.join(hooks_dir(), name)
+        text = open(path).read()
+        originals.setdefault(path, text)
+        assert old in text, f"{name} no longer contains {old!r}"
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    yield edit
+    for path, text in originals.items():
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def scrolled_to_bottom(page):
+    return page.evaluate("() => { const s = document.querySelector('.message-scroller');"
+                         " return s.scrollHeight - s.scrollTop - s.clientHeight < 4; }")
+
+
+def test_toast_badge_title_sound_then_open_scrolls_and_alice_sees_seen_by(web, alice, bob, carol):
+    conversation = direct(alice, bob)
+    elsewhere = direct(bob, carol)
+    for i in range(40):  # enough history that the view has to scroll
+        send(bob if i % 2 else alice, conversation, f"earlier {i}")
+    send(carol, elsewhere, "¿Practicamos el jueves?")
+    bob.post(f"/api/messages/{conversation}/read")
+    b = web(bob)
+    b.page.click(f'.conversation-item[data-conversation-id="{elsewhere}"]')  # also unlocks audio
+    expect(b.page.locator(".conversation-title")).to_have_text("Carol")
+    a = web(alice, route=f"#/c/{conversation}")
+    a.send("¿Vamos a la milonga esta noche?")
+
+    toast = b.page.locator("#toasts .toast")
+    expect(toast).to_have_count(1)
+    expect(toast.locator(".toast-title")).to_have_text("Alice")
+    expect(toast.locator(".toast-body")).to_have_text("¿Vamos a la milonga esta noche?")
+    assert b.page.get_attribute("#toasts", "aria-live") == "polite"
+    expect(b.page).to_have_title("(1) Messages")
+    expect(b.conversation_item(conversation).locator(".unread-badge")).to_have_text("1")
+    assert b.page.get_attribute("#favicon", "href").startswith("data:image/png")
+    sounds = b.debug("sounds")
+    assert sounds and sounds[-1] == {"name": "message", "started": True, "state": "running"}, sounds
+    b.screenshot("desktop-toast")
+
+    toast.click()  # opens the conversation at the newest message
+    expect(b.page.locator(".conversation-title")).to_have_text("Alice")
+    expect(b.message("¿Vamos a la milonga esta noche?")).to_be_in_viewport()
+    assert scrolled_to_bottom(b.page)
+    expect(b.page).to_have_title("Messages")
+    expect(b.conversation_item(conversation).locator(".unread-badge")).to_have_count(0)
+    expect(a.page.locator(".seen-by")).to_have_text("Seen by Bob")
+    a.screenshot("desktop-conversation")
+    assert len(b.debug("toasts")) == 1  # Bob, now looking at it, got no second toast
+
+
+def test_typing_reactions_edits_and_deletes_show_on_both_sides(web, alice, bob):
+    conversation = direct(alice, bob)
+    a = web(alice, route=f"#/c/{conversation}")
+    b = web(bob, route=f"#/c/{conversation}")
+    b.page.fill("#composer-input", "Escribiendo")
+    b.page.type("#composer-input", "…")
+    expect(a.page.locator(".typing")).to_have_text("Bob is typing…")
+    b.page.press("#composer-input", "Enter")  # sending stops the indicator
+    expect(a.message("Escribiendo…")).to_have_count(1)
+    expect(a.page.locator(".typing")).to_have_text("")
+
+    theirs = a.message("Escribiendo…")
+    theirs.focus()  # the actions show for the focused message: keyboard only
+    theirs.locator('[data-react="👍"]').click()
+    expect(theirs.locator('.reaction[data-emoji="👍"]')).to_have_text("👍 1")
+    expect(theirs.locator('.reaction[data-emoji="👍"]')).to_have_attribute("aria-pressed", "true")
+    on_bob = b.message("Escribiendo…").locator('.reaction[data-emoji="👍"]')
+    expect(on_bob).to_have_text("👍 1")
+    expect(on_bob).to_have_attribute("aria-pressed", "false")
+    assert "Alice" in on_bob.get_attribute("title")
+    on_bob.click()  # Bob adds his own: both see 2
+    expect(theirs.locator('.reaction[data-emoji="👍"]')).to_have_text("👍 2")
+    theirs.locator('.reaction[data-emoji="👍"]').click()  # Alice takes hers back
+    expect(on_bob).to_have_text("👍 1")
+    expect(on_bob).to_have_attribute("aria-pressed", "true")
+
+    a.send("Nos vemos a las ocho")
+    mine = a.message("Nos vemos a las ocho")
+    expect(mine).not_to_have_class(re.compile("pending"))
+    mine.focus()
+    mine.get_by_role("button", name="Edit").click()
+    a.page.fill(".edit-input", "Nos vemos a las nueve")
+    a.page.press(".edit-input", "Enter")
+    expect(a.message("Nos vemos a las nueve").locator(".edited")).to_have_count(1)
+    expect(b.message("Nos vemos a las nueve").locator(".edited")).to_have_count(1)
+    expect(b.message("Nos vemos a las ocho")).to_have_count(0)
+    a.screenshot("desktop-reactions-edit")
+
+    a.page.once("dialog", lambda dialog: dialog.accept())
+    edited = a.message("Nos vemos a las nueve")
+    edited.focus()
+    edited.get_by_role("button", name="Delete").click()
+    expect(a.page.locator(".message.deleted .tombstone")).to_have_text("This message was deleted")
+    expect(b.page.locator(".message.deleted .tombstone")).to_have_text("This message was deleted")
+    expect(b.message("Nos vemos a las nueve")).to_have_count(0)
+
+
+def test_group_form_comes_from_guidance_and_a_label_change_shows_without_restart(web, alice, bob, carol, editable_script):
+    a = web(alice, route="#/new/group")
+    expect(a.page.locator("#group-form-title")).to_have_text("Start a group chat")
+    expect(a.page.locator('[data-field="name"] .field-label')).to_have_text("Group name")
+    expect(a.page.locator('[data-field="participantIds"] .field-label')).to_have_text("Participants")
+    expect(a.page.locator('[data-field="avatar"] .field-label')).to_have_text("Group picture (optional)")
+    expect(a.page.locator('.guidance-steps [data-step="enter_details"]')).to_have_text("Give the group a name and choose who to add")
+    b = web(bob)
+
+    a.page.click(".group-form button[type=submit]")  # nothing filled in: the script's own words
+    expect(a.page.locator(".form-error")).to_have_text("Please give the group a name.")
+    a.page.fill("#field-name", "Práctica del jueves")
+    for person in (bob, carol):
+        a.page.fill(".picker-id", str(person.id))
+        a.page.press(".picker-id", "Enter")
+    expect(a.page.locator(".chip")).to_have_count(2)
+    a.screenshot("desktop-group-form")
+    a.page.click(".group-form button[type=submit]")
+
+    # nextSteps: open_conversation, then focus_input.
+    expect(a.page.locator(".conversation-title")).to_have_text("Práctica del jueves")
+    expect(a.page.locator("#composer-input")).to_be_focused()
+    expect(b.page.locator(".conversation-item", has_text="Práctica del jueves")).to_have_count(1)
+
+    editable_script("guidance.lua", '{ field = "name", label = "Group name" }', '{ field = "name", label = "Nombre del grupo" }')
+    label = None
+    for _ in range(20):  # a changed script is picked up within about a second
+        a.open("#/")
+        a.open("#/new/group")
+        label = a.page.locator('[data-field="name"] .field-label')
+        expect(label).to_have_count(1)
+        if label.inner_text() == "Nombre del grupo":
+            break
+        time.sleep(0.2)
+    expect(label).to_have_text("Nombre del grupo")
+
+
+def test_toast_title_changed_in_notifications_lua_shows_in_the_next_toast(web, alice, bob, carol, editable_script):
+    conversation = direct(alice, bob)
+    elsewhere = direct(bob, carol)
+    b = web(bob, route=f"#/c/{elsewhere}")
+    send(alice, conversation, "antes")
+    expect(b.page.locator("#toasts .toast-title").last).to_have_text("Alice")
+    editable_script("notifications.lua", "    title = with_group_name(text.name_of(sender), event.conversation or {}),",
+                    '    title = "Nuevo de " .. with_group_name(text.name_of(sender), event.conversation or {}),')
+    titles = []
+    for attempt in range(20):
+        send(alice, conversation, f"después {attempt}")
+        expect(b.page.locator("#toasts .toast-body", has_text=f"después {attempt}")).to_have_count(1)
+        titles = [t["title"] for t in b.debug("toasts")]
+        if titles[-1] == "Nuevo de Alice":
+            break
+        time.sleep(0.2)
+    assert titles[-1] == "Nuevo de Alice", titles
+    expect(b.page.locator("#toasts .toast-title", has_text="Nuevo de Alice").last).to_be_visible()
+
+
+def test_push_daemon_restarted_while_alice_sends_every_message_shows_once_in_order(web, alice, bob):
+    conversation = direct(alice, bob)
+    b = web(bob, route=f"#/c/{conversation}")
+    sent = []
+    failures = []
+
+    def alice_sends():
+        try:
+            for i in range(30):
+                sent.append(send(alice, conversation, f"mensaje {i:02d}")["content"])
+                time.sleep(0.05)
+        except Exception as error:  # reported below, not lost in the thread
+            failures.append(error)
+
+    thread = threading.Thread(target=alice_sends)
+    thread.start()
+    try:
+        expect(b.message("mensaje 05")).to_have_count(1)
+        restart_stack_push_daemon(pause=0.7)
+    finally:
+        thread.join(timeout=60)
+    assert not failures and len(sent) == 30, failures
+    expect(b.page.locator(".messages .message")).to_have_count(30, timeout=30_000)
+    shown = b.page.locator(".messages .message .content").all_inner_texts()
+    assert shown == sent
+    b.page.wait_for_selector("html[data-connection=online]")
+
+
+def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, alice, bob, carol):
+    conversation = direct(alice, bob)
+    direct(carol, bob)
+    send(alice, conversation, "Una palabra muy larga: " + "milonguero" * 20)
+    send(alice, conversation, "", mediaUrl="https://example.com/abrazo.jpg", mediaType="image")
+    b = web(bob, viewport=PHONE)
+
+    def no_horizontal_scroll():
+        return b.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"
+                               " && document.body.scrollWidth <= window.innerWidth")
+
+    expect(b.page.locator(".conversation-item")).to_have_count(2)
+    assert no_horizontal_scroll()
+    b.screenshot("phone-list")
+    b.conversation_item(conversation).click()
+    expect(b.page.locator(".conversation-title")).to_have_text("Alice")
+    expect(b.page.locator("#conversation-list")).to_be_hidden()  # one pane at a time
+    expect(b.page.locator(".message .media, .message .media-link")).to_have_count(1)
+    assert no_horizontal_scroll()
+    assert b.page.evaluate("document.querySelector('.message-scroller').scrollWidth"
+                           " <= document.querySelector('.message-scroller').clientWidth")
+    b.send("¡Claro que sí!")
+    expect(b.message("¡Claro que sí!")).not_to_have_class(re.compile("pending"))
+    b.screenshot("phone-conversation")
+    b.page.click(".back-link")
+    expect(b.page.locator("#conversation-list")).to_be_visible()
+    assert no_horizontal_scroll()
+
+
+def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff):
+    a = web(alice)
+    expect(a.page.locator("#open-staff")).to_be_hidden()
+    s = web(staff, route="#/staff")
+    expect(s.page.locator("#open-staff")).to_be_visible()
+    expect(s.page.locator(".hook-status tbody tr")).to_have_count(2)
+    expect(s.page.locator(".hook-status")).to_contain_text("notifications.lua")
+    s.page.fill(".preview-form [name=content]", "¿Quién trae el vino?")
+    s.page.fill(".preview-form [name=groupName]", "Práctica")
+    s.page.click(".preview-form button[type=submit]")
+    expect(s.page.locator(".decision .toast-title")).to_have_text("Alice in Práctica")
+    expect(s.page.locator(".decision .toast-body")).to_have_text("¿Quién trae el vino?")
+    expect(s.page.locator(".decision")).to_contain_text("Decided by lua/notifications.lua.")
+    s.page.check(".preview-form [name=focused]")
+    s.page.click(".preview-form button[type=submit]")
+    expect(s.page.locator(".decision")).to_contain_text("No toast.")
+    expect(s.page.locator(".decision")).to_contain_text("Scroll to the newest message: yes")
+    s.screenshot("desktop-staff")

@@ -1,0 +1,152 @@
+// The web client's entry point: sign-in, the push connection, routing between screens
+// (#/, #/c/42, #/c/42/m/7, #/c/42/info, #/new/direct, #/new/group, #/search, #/staff), and the
+// `focus` frames that tell the server what this device shows.
+import { api } from "./js/api.js";
+import { fill, h } from "./js/dom.js";
+import { mountConversationList } from "./js/conversation-list.js";
+import { ConversationView } from "./js/conversation-view.js";
+import { mountGroupInfo } from "./js/group-admin.js";
+import { mountDirectPicker, mountGroupForm } from "./js/new-conversation.js";
+import { actOnDecision, showUnreadCounts, unlockAudioOnFirstInteraction } from "./js/notifier.js";
+import { PushConnection } from "./js/push.js";
+import { mountSearch } from "./js/search.js";
+import { mountStaff } from "./js/staff.js";
+import { changed, state } from "./js/store.js";
+import { applyFrame, loadConversations, markReadIfSeen, reloadAll } from "./js/sync.js";
+import { currentUserId, initToken, onToken } from "./js/token.js";
+
+const main = document.getElementById("main");
+const banner = document.getElementById("connection-status");
+let screen = null;          // the mounted screen (ConversationView or {destroy})
+let focusInputNext = false; // a nextSteps "focus_input" waiting for the conversation view
+let resolveReady;
+const ready = new Promise((resolve) => { resolveReady = resolve; });
+
+const push = new PushConnection({
+  onState: showConnectionState,
+  onConnected: async (firstTime) => {
+    // Connect first, then load through REST, so nothing falls between the two (section 4).
+    if (firstTime) {
+      await loadConversations().catch(() => {});
+      resolveReady();
+    }
+  },
+  onResync: () => reloadAll().catch(() => {}),
+  onFrame,
+});
+
+function showConnectionState(connection) {
+  const text = { connecting: "Connecting…", reconnecting: "Reconnecting…" }[connection];
+  banner.hidden = !text;
+  banner.textContent = text ?? "";
+  document.documentElement.dataset.connection = connection;
+}
+
+let listReload = null;
+function onFrame(frame) {
+  if (!applyFrame(frame)) {
+    // A conversation we do not know yet (e.g. just added to a group): load the list, then apply.
+    listReload = listReload ?? loadConversations().finally(() => { listReload = null; });
+    listReload.then(() => applyFrame(frame)).catch(() => {});
+  }
+  actOnDecision(frame, {
+    open: () => { location.hash = `#/c/${frame.conversationId}`; },
+    scrollToNewest: () => screen?.scrollToNewest?.(),
+  });
+  if (frame.type === "member_removed" && frame.userId === state.me && state.openId === frame.conversationId) location.hash = "#/";
+}
+
+// What this device shows, for the H2AC decisions: nothing while the tab is hidden.
+function sendFocus() {
+  push.sendFocus(document.visibilityState === "visible" ? state.openId : null);
+}
+
+// The steps the create/open responses carry (lua/guidance.lua next_steps).
+function followNextSteps(response) {
+  changed("conversations");
+  for (const step of response.nextSteps?.steps ?? []) {
+    if (step.id === "open_conversation") location.hash = `#/c/${step.conversationId ?? response.conversation.id}`;
+    if (step.id === "focus_input") focusInputNext = true;
+  }
+}
+
+async function route() {
+  await ready;
+  const path = location.hash.replace(/^#/, "") || "/";
+  const parts = path.split("/").filter(Boolean);
+  screen?.destroy?.();
+  screen = null;
+  let openId = null;
+  let showingMain = true;
+  try {
+    if (parts[0] === "c" && Number(parts[1]) > 0 && state.conversations.has(Number(parts[1]))) {
+      const conversationId = Number(parts[1]);
+      if (parts[2] === "info") screen = mountGroupInfo(main, conversationId);
+      else {
+        openId = conversationId;
+        screen = new ConversationView({ root: main, conversationId, push, focusMessageId: parts[2] === "m" ? Number(parts[3]) : null });
+        if (focusInputNext) screen.focusInput();
+      }
+    } else if (path === "/new/group") await mountGroupForm(main, followNextSteps);
+    else if (path === "/new/direct") await mountDirectPicker(main, followNextSteps);
+    else if (path === "/search") mountSearch(main);
+    else if (path === "/staff") await mountStaff(main);
+    else {
+      showingMain = false;
+      fill(main, h("p", { class: "placeholder" }, "Choose a conversation, or start one."));
+    }
+  } catch (error) {
+    fill(main, h("p", { class: "form-error", role: "alert" }, error.message));
+  }
+  focusInputNext = false;
+  document.body.classList.toggle("showing-main", showingMain);
+  state.openId = openId;
+  changed("open");
+  sendFocus();
+}
+
+function showTokenScreen(reason) {
+  const texts = {
+    expired: "Your session has ended. The page that opened this one hands over a new sign-in; or paste a new token.",
+    deactivated: "This account has been deactivated.",
+  };
+  document.getElementById("token-reason").textContent = texts[reason] ?? "This page needs an access token.";
+  document.getElementById("token-screen").hidden = false;
+  document.getElementById("token-input").focus();
+}
+
+function signedIn() {
+  document.getElementById("token-screen").hidden = true;
+  state.me = currentUserId();
+  if (push.everConnected) push.resume();
+  else push.start();
+  api.hookStatus().then(() => { document.getElementById("open-staff").hidden = false; }, () => {});
+}
+
+function init() {
+  unlockAudioOnFirstInteraction();
+  showUnreadCounts();
+  mountConversationList();
+  window.addEventListener("hashchange", route);
+  document.addEventListener("visibilitychange", () => {
+    sendFocus();
+    if (state.openId) markReadIfSeen(state.openId).catch(() => {});
+  });
+  window.addEventListener("messaging:token-needed", (event) => showTokenScreen(event.detail.reason));
+  document.getElementById("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = document.getElementById("token-input");
+    try {
+      window.MessagingClient.setToken(input.value.trim());
+      input.value = "";
+    } catch {
+      document.getElementById("token-reason").textContent = "That is not an access token.";
+    }
+  });
+  onToken(signedIn);
+  if (initToken()) signedIn();
+  else showTokenScreen(null);
+  route();
+}
+
+init();
