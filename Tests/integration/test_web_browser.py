@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import direct, send
+from conftest import admin, direct, send
 from test_h2ac import hooks_dir
 from web_support import PHONE, expect, restart_stack_push_daemon, web, browser  # noqa: F401  (fixtures)
 
@@ -254,3 +254,21 @@ def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff):
     expect(s.page.locator(".decision")).to_contain_text("No toast.")
     expect(s.page.locator(".decision")).to_contain_text("Scroll to the newest message: yes")
     s.screenshot("desktop-staff")
+
+
+def test_expired_token_asks_for_a_new_one_instead_of_reconnecting_then_resumes(web, alice, bob):
+    conversation = direct(alice, bob)
+    b = web(bob, route=f"#/c/{conversation}", ttl=4)
+    expect(b.page.locator("#token-screen")).to_be_visible(timeout=20_000)  # the daemon closed: token expired
+    expect(b.page.locator("#token-reason")).to_contain_text("session has ended")
+    assert b.page.evaluate("sessionStorage.getItem('messaging.token')") is None
+    opened = len(b.sockets)
+    time.sleep(3)
+    assert len(b.sockets) == opened, b.sockets  # no reconnect loop on an expired token
+    send(alice, conversation, "mientras tanto")  # missed while signed out
+    # The platform hands over a fresh token (the documented JS call; embedded pages use postMessage).
+    b.page.evaluate("token => MessagingClient.setToken(token)", admin("token", "--user", str(bob.id)))
+    expect(b.page.locator("#token-screen")).to_be_hidden()
+    b.page.wait_for_selector("html[data-connection=online]")
+    assert "since=" in b.sockets[-1]
+    expect(b.message("mientras tanto")).to_have_count(1)

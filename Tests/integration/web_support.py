@@ -41,6 +41,7 @@ class App:
         self.page = page
         self.user = user
         self.errors = []
+        self.sockets = []  # the URL of every WebSocket the page opened
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def open(self, hash_route):
@@ -71,12 +72,13 @@ def web(browser):
     """Opens the app signed in as a user: `web(user, viewport=DESKTOP, route="#/")`."""
     opened = []
 
-    def open_app(user, viewport=DESKTOP, route=None):
+    def open_app(user, viewport=DESKTOP, route=None, ttl=None):
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         app = App(context, page, user)
-        link = admin("token", "--user", str(user.id), "--link")
+        page.on("websocket", lambda socket: app.sockets.append(socket.url))
+        link = admin("token", "--user", str(user.id), "--link", *(["--ttl", str(ttl)] if ttl else []))
         assert link.startswith(BASE_URL + "/#token="), link
         page.goto(link)
         # The token left the address bar at once, and the stream is up.

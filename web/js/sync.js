@@ -35,24 +35,34 @@ function setUnread(conversation, count, total) {
   }
 }
 
-// The newest page, replacing what was loaded (first open, or after a resync).
+// The newest page (first open, or after a resync). Merged into what is loaded, never replacing
+// it: frames that arrived while the request was under way are newer than its answer.
 export async function loadLatest(conversationId) {
   const body = await api.history(conversationId);
-  const fresh = thread(conversationId);
-  const pending = new Map(fresh.pending);
-  fresh.byId.clear();
-  body.messages.forEach((message) => {
+  const current = thread(conversationId);
+  const oldest = body.messages[0]?.id;
+  const newestKnown = current.last()?.id;
+  if (!current.loaded || (body.hasMore && oldest > (newestKnown ?? 0))) {
+    // Nothing loaded yet, or a gap between what was loaded and this page (a long resync): older
+    // pages load again on scroll-up, from here.
+    for (const id of current.byId.keys()) if (id < oldest) current.byId.delete(id);
+    current.nextBefore = body.nextBefore;
+    current.hasMore = body.hasMore;
+  }
+  for (const message of body.messages) {
     rememberUser(message.sender);
-    fresh.put(message);
-  });
-  // Sends still under way stay shown as pending, unless the page already holds them.
-  const stored = new Set([...fresh.byId.values()].map((m) => m.clientMessageId));
-  for (const [key, entry] of pending) if (!stored.has(key)) fresh.pending.set(key, entry);
-  fresh.nextBefore = body.nextBefore;
-  fresh.hasMore = body.hasMore;
-  fresh.loaded = true;
+    if (!isNewer(current.byId.get(message.id), message)) current.put(message);
+  }
+  current.loaded = true;
   changed("messages", conversationId);
   await loadReadState(conversationId);
+}
+
+// Whether a frame already brought a later state of the message than a REST answer.
+function isNewer(known, fetched) {
+  if (!known) return false;
+  if (known.deleted !== fetched.deleted) return known.deleted;
+  return (known.editedAt ?? "") > (fetched.editedAt ?? "");
 }
 
 export async function loadOlder(conversationId) {

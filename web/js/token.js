@@ -26,9 +26,9 @@ export function currentUserId() {
   return sub === undefined ? null : Number(sub);
 }
 
-export function isExpired(value = token, slackSeconds = 5) {
+export function isExpired(value = token) {
   const exp = claims(value)?.exp;
-  return typeof exp !== "number" || exp * 1000 <= Date.now() + slackSeconds * 1000;
+  return typeof exp !== "number" || exp * 1000 <= Date.now();
 }
 
 export function setToken(value) {
