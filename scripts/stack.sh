@@ -154,6 +154,7 @@ up() {
 stack is up: http://127.0.0.1:$HTTP_PORT/api/health  (WebSocket: ws://127.0.0.1:$HTTP_PORT/ws/notifications)
   create a user:   $bin/messaging-admin user add --username alice --display-name Alice
   get a token:     $bin/messaging-admin token --user <id>
+  open the client: $bin/messaging-admin token --user <id> --link   (prints http://127.0.0.1:$HTTP_PORT/#token=...)
   call the API:    curl -H "Authorization: Bearer <token>" http://127.0.0.1:$HTTP_PORT/api/messages/conversations
   logs:            $LOGS/      stop: scripts/stack.sh down
 TXT
