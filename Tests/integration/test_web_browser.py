@@ -272,3 +272,72 @@ def test_expired_token_asks_for_a_new_one_instead_of_reconnecting_then_resumes(w
     b.page.wait_for_selector("html[data-connection=online]")
     assert "since=" in b.sockets[-1]
     expect(b.message("mientras tanto")).to_have_count(1)
+
+
+def test_new_direct_chat_follows_the_next_steps(web, alice, bob):
+    a = web(alice, route="#/new/direct")
+    expect(a.page.locator("#direct-title")).to_have_text("Send a direct message")
+    a.page.fill(".picker-id", str(bob.id))  # by id: works with or without the user directory
+    a.page.press(".picker-id", "Enter")
+    expect(a.page.locator(".conversation-title")).to_have_text("Bob")
+    expect(a.page.locator("#composer-input")).to_be_focused()  # nextSteps: focus_input
+    a.page.keyboard.type("¡Hola Bob!")
+    a.page.keyboard.press("Enter")
+    b = web(bob)
+    expect(b.page.locator(".conversation-item", has_text="¡Hola Bob!")).to_have_count(1)
+
+
+def test_new_direct_chat_from_the_user_directory(web, alice, make_user):
+    if alice.get("/api/users?q=x").status_code == 404:
+        pytest.skip("this server has no user directory (GET /api/users, issue 13)")
+    bob = make_user("Bob Directorio")
+    a = web(alice, route="#/new/direct")
+    a.page.fill(".picker-input", "Directorio")
+    a.page.click(f'.picker-result[data-user-id="{bob.id}"]')
+    expect(a.page.locator(".conversation-title")).to_have_text("Bob Directorio")
+    expect(a.page.locator("#composer-input")).to_be_focused()
+
+
+def test_search_opens_the_conversation_at_the_message(web, alice, bob):
+    conversation = direct(alice, bob)
+    send(alice, conversation, "Traigo empanadas de humita")
+    for i in range(60):  # the match is two history pages back
+        send(bob if i % 2 else alice, conversation, f"relleno {i}")
+    a = web(alice, route="#/search")
+    a.page.fill("#search-input", "humita")
+    a.page.press("#search-input", "Enter")
+    result = a.page.locator(".search-result")
+    expect(result).to_have_count(1)
+    expect(result.locator(".snippet mark")).to_have_text("humita")
+    result.click()
+    found = a.message("Traigo empanadas de humita")
+    expect(found).to_have_class(re.compile("highlight"))
+    expect(found).to_be_in_viewport()
+
+
+def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice, bob, carol):
+    r = alice.post("/api/messages/groups", {"name": "Milonga", "participantIds": [bob.id, carol.id]})
+    group = r.json()["conversation"]["id"]
+    b = web(bob, route=f"#/c/{group}")
+    b.page.click(".mute-toggle")
+    expect(b.page.locator(".mute-toggle")).to_have_attribute("aria-pressed", "true")
+    expect(b.conversation_item(group).locator(".muted-mark")).to_have_count(1)
+    b.open("#/")
+    send(alice, group, "silencio")
+    expect(b.conversation_item(group).locator(".unread-badge")).to_have_text("1")
+    assert b.debug("toasts") == []  # muted: the decision has no toast and no sound
+    assert b.debug("sounds") == []
+
+    a = web(alice, route=f"#/c/{group}/info")
+    a.page.fill(".inline-form input[type=text]", "Milonga del sábado")
+    a.page.click(".inline-form button[type=submit] >> nth=0")
+    expect(b.conversation_item(group).locator(".conversation-name")).to_have_text("Milonga del sábado")
+    bob_row = a.page.locator(f'.member[data-user-id="{bob.id}"]')
+    bob_row.get_by_role("button", name="Make admin").click()
+    expect(bob_row.locator(".role")).to_have_text("admin")
+    a.page.once("dialog", lambda dialog: dialog.accept())
+    a.page.locator(f'.member[data-user-id="{carol.id}"]').get_by_role("button", name="Remove").click()
+    expect(a.page.locator(".member")).to_have_count(2)
+    a.screenshot("desktop-group-info")
+    b.open(f"#/c/{group}/info")  # Bob is an admin now: he can manage members too
+    expect(b.page.locator(f'.member[data-user-id="{alice.id}"]').get_by_role("button", name="Make member")).to_have_count(1)

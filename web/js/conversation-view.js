@@ -86,11 +86,12 @@ export class ConversationView {
     for (let page = 0; page < MAX_PAGES_TO_FIND && !current.byId.has(messageId) && current.hasMore; page++) {
       await loadOlder(this.conversationId);
     }
-    const element = this.list.querySelector(`#m-${messageId}`);
-    if (!element) return;
+    if (!current.byId.has(messageId)) return;
     this.stickToBottom = false;
+    this.highlightId = messageId;
+    this.renderMessages();
+    const element = this.list.querySelector(`#m-${messageId}`);
     element.scrollIntoView({ block: "center" });
-    element.classList.add("highlight");
     element.focus({ preventScroll: true });
   }
 
@@ -158,7 +159,8 @@ export class ConversationView {
         report,
       },
     }));
-    fill(this.list, ...items);
+    fill(this.list, items);
+    this.list.querySelector(`#m-${this.highlightId}`)?.classList.add("highlight");
     this.olderButton.hidden = !current.hasMore;
     fill(this.seen, seenBy(conversation, current.last()) ?? "");
     if (focusedId && !this.editingId) this.list.querySelector(`[data-message-id="${focusedId}"]`)?.focus({ preventScroll: true });
