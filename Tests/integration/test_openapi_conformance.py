@@ -246,6 +246,15 @@ def test_reactions(api):
         api.check(A, "POST", call(bob, "POST", f"/api/messages/{doomed}/reactions", {"emoji": "👍"}))
     api.assert_covered(A, "POST")
 
+    who = api.check(A, "GET", call(alice, "GET", path)).json()                                  # 200
+    assert [(r["emoji"], r["count"], r["reacted"]) for r in who["reactions"]] == [("👨‍👩‍👧‍👦", 2, True)]
+    assert [(u["id"], u["displayName"]) for u in who["reactions"][0]["users"]] == [(bob.id, "Bob"), (alice.id, "Alice")]
+    api.check(A, "GET", call(bob, "GET", "/api/messages/abc/reactions"))                       # 400
+    api.check(A, "GET", call(None, "GET", path))                                               # 401
+    api.check(A, "GET", call(carol, "GET", path))                                              # 403
+    api.check(A, "GET", call(bob, "GET", "/api/messages/987654321/reactions"))                 # 404
+    api.assert_covered(A, "GET")
+
     D = "/api/messages/{messageId}/reactions/{emoji}"
     family = quote("👨‍👩‍👧‍👦", safe="")
     api.check(D, "DELETE", call(bob, "DELETE", f"{path}/{family}"))                           # 204

@@ -97,9 +97,13 @@ def test_typing_reactions_edits_and_deletes_show_on_both_sides(web, alice, bob):
     assert "Alice" in on_bob.get_attribute("title")
     on_bob.click()  # Bob adds his own: both see 2
     expect(theirs.locator('.reaction[data-emoji="👍"]')).to_have_text("👍 2")
+    theirs.focus()
+    theirs.get_by_role("button", name="Who reacted").click()  # from GET /api/messages/:id/reactions
+    expect(theirs.locator(".reactors")).to_have_text("👍 You, Bob")
     theirs.locator('.reaction[data-emoji="👍"]').click()  # Alice takes hers back
     expect(on_bob).to_have_text("👍 1")
     expect(on_bob).to_have_attribute("aria-pressed", "true")
+    expect(theirs.locator(".reactors")).to_have_text("👍 Bob")
 
     a.send("Nos vemos a las ocho")
     mine = a.message("Nos vemos a las ocho")

@@ -56,6 +56,7 @@ export const api = {
   readState: (conversationId) => request("GET", `/api/messages/${conversationId}/read-state`),
   setMuted: (conversationId, muted) => request("PATCH", `/api/messages/${conversationId}/settings`, { muted }),
   react: (messageId, emoji) => request("POST", `/api/messages/${messageId}/reactions`, { emoji }),
+  reactors: (messageId) => request("GET", `/api/messages/${messageId}/reactions`),
   unreact: (messageId, emoji) => request("DELETE", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
   edit: (messageId, content) => request("PATCH", `/api/messages/${messageId}`, { content }),
   remove: (messageId) => request("DELETE", `/api/messages/${messageId}`),

@@ -6,7 +6,7 @@ import { retrySend, createComposer } from "./composer.js";
 import { presenceDot } from "./conversation-list.js";
 import { messageItem } from "./message-item.js";
 import { showToast } from "./notifier.js";
-import { changed, conversationTitle, displayName, isAdmin, onChange, otherParticipant, state, thread } from "./store.js";
+import { changed, conversationTitle, displayName, isAdmin, onChange, otherParticipant, rememberUser, state, thread } from "./store.js";
 import { loadLatest, loadOlder, markReadIfSeen } from "./sync.js";
 
 const NEAR_BOTTOM_PX = 80;
@@ -155,6 +155,7 @@ export class ConversationView {
         retry: (key) => retrySend(this.conversationId, key),
         canDelete: (m) => m.senderId === state.me || (conversation.type === "group" && isAdmin(conversation)),
         startEditing: (id) => { this.editingId = id; this.renderMessages(); },
+        toggleReactors: (m) => this.toggleReactors(m),
         stopEditing: () => { this.editingId = null; this.renderMessages(); },
         report,
       },
@@ -168,6 +169,26 @@ export class ConversationView {
     // arriving above keep what they were reading in place.
     if (this.stickToBottom) this.scrollToNewest();
     else this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+  }
+
+  // Who reacted, from the API; kept up to date by the reaction frames afterwards.
+  async toggleReactors(message) {
+    if (message.reactorsShown) {
+      message.reactorsShown = false;
+    } else {
+      try {
+        const body = await api.reactors(message.id);
+        for (const entry of body.reactions) {
+          entry.users.forEach(rememberUser);
+          const summary = message.reactions.find((r) => r.emoji === entry.emoji);
+          if (summary) summary.who = new Set(entry.users.map((u) => u.id));
+        }
+        message.reactorsShown = true;
+      } catch (error) {
+        report(error);
+      }
+    }
+    this.renderMessages();
   }
 
   async older() {

@@ -82,6 +82,10 @@ export function messageItem(message, { isGroup, editing, actions }) {
       onclick: () => api.react(message.id, emoji).catch(actions.report),
     }, emoji)),
     h("button", { type: "button", class: "link-button", onclick: () => actions.reply(message) }, "Reply"),
+    message.reactions?.length > 0 && h("button", {
+      type: "button", class: "link-button", "aria-expanded": message.reactorsShown ? "true" : "false",
+      onclick: () => actions.toggleReactors(message),
+    }, "Who reacted"),
     message.senderId === state.me && h("button", { type: "button", class: "link-button", onclick: () => actions.startEditing(message.id) }, "Edit"),
     actions.canDelete(message) && h("button", {
       type: "button", class: "link-button",
@@ -99,5 +103,7 @@ export function messageItem(message, { isGroup, editing, actions }) {
       message.editedAt && !message.deleted && h("span", { class: "edited" }, " · edited"),
       status && " · ", status),
     reactionButtons(message, actions.report),
+    message.reactorsShown && message.reactions?.length > 0 && h("ul", { class: "reactors", "aria-label": "Who reacted" },
+      message.reactions.map((reaction) => h("li", {}, `${reaction.emoji} ${[...(reaction.who ?? [])].map(displayName).join(", ")}`))),
     buttons.length > 0 && h("div", { class: "message-actions", role: "group", "aria-label": "Message actions" }, buttons));
 }
