@@ -7,7 +7,7 @@ import { mountConversationList } from "./js/conversation-list.js";
 import { ConversationView } from "./js/conversation-view.js";
 import { mountGroupInfo } from "./js/group-admin.js";
 import { mountDirectPicker, mountGroupForm } from "./js/new-conversation.js";
-import { actOnDecision, showUnreadCounts, unlockAudioOnFirstInteraction } from "./js/notifier.js";
+import { actOnDecision, recordConnectionState, showUnreadCounts, unlockAudioOnFirstInteraction } from "./js/notifier.js";
 import { PushConnection } from "./js/push.js";
 import { mountSearch } from "./js/search.js";
 import { mountStaff } from "./js/staff.js";
@@ -40,6 +40,7 @@ function showConnectionState(connection) {
   banner.hidden = !text;
   banner.textContent = text ?? "";
   document.documentElement.dataset.connection = connection;
+  recordConnectionState(connection);
 }
 
 let listReload = null;
@@ -128,6 +129,11 @@ function init() {
   showUnreadCounts();
   mountConversationList();
   window.addEventListener("hashchange", route);
+  // The skip link moves the focus without touching the hash (the hash is the route).
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    (document.getElementById("composer-input") ?? main).focus();
+  });
   document.addEventListener("visibilitychange", () => {
     sendFocus();
     if (state.openId) markReadIfSeen(state.openId).catch(() => {});

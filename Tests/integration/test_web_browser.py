@@ -3,6 +3,7 @@ stack: toasts, badges, title and sound from the H2AC decisions, seen-by, typing,
 edits and deletes on both sides, the guidance-driven group form, script changes picked up
 without a restart, a push daemon restart mid-conversation, the phone layout and the staff page.
 Screenshots of the main screens go to var/test/screenshots."""
+import json
 import os
 import re
 import threading
@@ -209,6 +210,8 @@ def test_push_daemon_restarted_while_alice_sends_every_message_shows_once_in_ord
     shown = b.page.locator(".messages .message .content").all_inner_texts()
     assert shown == sent
     b.page.wait_for_selector("html[data-connection=online]")
+    states = b.debug("connection")
+    assert states[-2:] == ["reconnecting", "online"], states  # the person saw "Reconnecting…" meanwhile
 
 
 def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, alice, bob, carol):
@@ -345,3 +348,97 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     a.screenshot("desktop-group-info")
     b.open(f"#/c/{group}/info")  # Bob is an admin now: he can manage members too
     expect(b.page.locator(f'.member[data-user-id="{alice.id}"]').get_by_role("button", name="Make member")).to_have_count(1)
+
+
+def test_a_send_whose_answer_was_lost_is_retried_without_a_duplicate_and_replies_quote(web, alice, bob):
+    conversation = direct(alice, bob)
+    text = "¿Llegó?"
+
+    def without_its_own_frame(ws):
+        """Alice's stream, less the frame of her message: only the retry's answer can confirm it."""
+        server = ws.connect_to_server()
+
+        def from_server(message):
+            frame = json.loads(message)
+            if not (frame.get("type") == "new_message" and frame["message"]["content"] == text):
+                ws.send(message)
+        server.on_message(from_server)
+
+    a = web(alice, route=f"#/c/{conversation}",
+            prepare=lambda page: page.route_web_socket(re.compile(r"/ws/notifications"), without_its_own_frame))
+    b = web(bob, route=f"#/c/{conversation}")
+    bodies = []
+
+    def lose_the_first_answer(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        bodies.append(route.request.post_data_json)
+        if len(bodies) == 1:
+            route.fetch()  # the server stores the message...
+            return route.abort("connectionreset")  # ...and its answer never arrives
+        return route.continue_()
+
+    a.page.route(f"**/api/messages/{conversation}", lose_the_first_answer)
+    a.send(text)
+    expect(a.message(text)).to_have_class(re.compile("pending"))
+    expect(a.message(text)).not_to_have_class(re.compile("pending|failed"))  # the retry's 200
+    assert len(bodies) == 2 and bodies[0]["clientMessageId"] == bodies[1]["clientMessageId"], bodies
+    expect(a.message(text)).to_have_count(1)
+    expect(b.message(text)).to_have_count(1)
+    history = alice.get(f"/api/messages/{conversation}").json()["messages"]
+    assert [m["content"] for m in history] == [text]  # stored once
+
+    original = b.message("¿Llegó?")
+    original.focus()
+    original.get_by_role("button", name="Reply").click()
+    expect(b.page.locator("#composer-input")).to_be_focused()
+    b.page.keyboard.type("Sí, llegó")
+    b.page.keyboard.press("Enter")
+    for side in (a, b):
+        expect(side.message("Sí, llegó").locator(".reply-quote")).to_have_text("Alice ¿Llegó?")
+
+
+def test_hidden_tab_gets_toasts_and_a_shown_one_scrolls_instead(web, alice, bob):
+    """Page Visibility: a hidden tab tells the server it shows nothing (focus null), so messages
+    to the open conversation toast and sound; shown again, it shows the conversation. Headless
+    Chromium never hides a page, so the test sets document.visibilityState as a browser would."""
+    conversation = direct(alice, bob)
+    b = web(bob, route=f"#/c/{conversation}")
+    b.page.click("#composer-input")  # unlocks audio
+    set_visibility = """state => {
+        Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    b.page.evaluate(set_visibility, "hidden")
+    send(alice, conversation, "¿Estás?")
+    expect(b.page.locator("#toasts .toast-body")).to_have_text("¿Estás?")
+    expect(b.page).to_have_title("(1) Messages")  # not read while hidden
+    assert b.debug("sounds")[-1]["started"] is True
+    b.page.evaluate(set_visibility, "visible")
+    expect(b.page).to_have_title("Messages")  # shown: read at once
+    send(alice, conversation, "¡Hola de nuevo!")
+    expect(b.message("¡Hola de nuevo!")).to_be_in_viewport()
+    time.sleep(0.5)
+    assert [t["body"] for t in b.debug("toasts")] == ["¿Estás?"]  # in focus again: no toast
+
+
+def test_keyboard_alone_opens_a_conversation_and_sends(web, alice, bob):
+    conversation = direct(alice, bob)
+    send(alice, conversation, "¿Me escribes sin ratón?")
+    b = web(bob)
+
+    def tab_to(selector, limit=30):
+        for _ in range(limit):
+            b.page.keyboard.press("Tab")
+            if b.page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"{selector} is not reachable with Tab")
+
+    tab_to(f'.conversation-item[data-conversation-id="{conversation}"]')
+    b.page.keyboard.press("Enter")
+    expect(b.page.locator(".conversation-title")).to_have_text("Alice")
+    tab_to("#composer-input")
+    b.page.keyboard.type("Claro, solo con el teclado")
+    b.page.keyboard.press("Enter")
+    expect(b.message("Claro, solo con el teclado")).not_to_have_class(re.compile("pending"))
+    expect(b.page.locator(".messages .message")).to_have_count(2)

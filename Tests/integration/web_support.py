@@ -72,12 +72,14 @@ def web(browser):
     """Opens the app signed in as a user: `web(user, viewport=DESKTOP, route="#/")`."""
     opened = []
 
-    def open_app(user, viewport=DESKTOP, route=None, ttl=None):
+    def open_app(user, viewport=DESKTOP, route=None, ttl=None, prepare=None):
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         app = App(context, page, user)
         page.on("websocket", lambda socket: app.sockets.append(socket.url))
+        if prepare:
+            prepare(page)  # e.g. routes set before the page opens its stream
         link = admin("token", "--user", str(user.id), "--link", *(["--ttl", str(ttl)] if ttl else []))
         assert link.startswith(BASE_URL + "/#token="), link
         page.goto(link)

@@ -31,6 +31,9 @@ async function deliver(conversationId, entry) {
       changed("messages", conversationId);
       return message;
     } catch (error) {
+      // The push frame may already have brought the stored message: then there is nothing to retry.
+      const stored = [...current.byId.values()].find((m) => m.clientMessageId === entry.clientMessageId);
+      if (stored) return stored;
       if (!error.retryable || attempt >= RETRY_DELAYS_MS.length) {
         entry.status = "failed";
         entry.error = error.message;

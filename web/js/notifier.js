@@ -9,8 +9,12 @@ const BASE_TITLE = "Messages";
 
 let audio = null;
 // For tests and curious developers: what the page was told to do (never read by the app itself).
-const record = { sounds: [], toasts: [] };
-window.messagingDebug = Object.freeze({ sounds: record.sounds, toasts: record.toasts });
+const record = { sounds: [], toasts: [], connection: [] };
+window.messagingDebug = Object.freeze({ sounds: record.sounds, toasts: record.toasts, connection: record.connection });
+
+export function recordConnectionState(connection) {
+  record.connection.push(connection);
+}
 
 // Browsers keep audio locked until the person interacts with the page: the first click or key
 // press creates (or resumes) the AudioContext.
