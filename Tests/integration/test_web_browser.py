@@ -442,3 +442,37 @@ def test_keyboard_alone_opens_a_conversation_and_sends(web, alice, bob):
     b.page.keyboard.press("Enter")
     expect(b.message("Claro, solo con el teclado")).not_to_have_class(re.compile("pending"))
     expect(b.page.locator(".messages .message")).to_have_count(2)
+
+
+def test_resync_required_reloads_what_is_shown_from_rest(web, alice, bob, carol):
+    """The daemon sends resync_required when it cannot replay (a purged or too long backlog);
+    here the frames of a stretch of messages are held back and resync_required is sent in their
+    place, as the daemon would: the page must reload the list and the open history through REST."""
+    conversation = direct(alice, bob)
+    elsewhere = direct(carol, bob)
+    holding = {"on": False, "route": None}
+
+    def hold_back_messages(ws):
+        server = ws.connect_to_server()
+        holding["route"] = ws
+
+        def from_server(message):
+            frame = json.loads(message)
+            if not (holding["on"] and frame.get("type") == "new_message"):
+                ws.send(message)
+        server.on_message(from_server)
+
+    b = web(bob, route=f"#/c/{conversation}",
+            prepare=lambda page: page.route_web_socket(re.compile(r"/ws/notifications"), hold_back_messages))
+    send(alice, conversation, "uno")
+    expect(b.message("uno")).to_have_count(1)
+    holding["on"] = True
+    for text in ("dos", "tres", "cuatro"):
+        send(alice, conversation, text)
+    send(carol, elsewhere, "hola desde otra conversación")
+    time.sleep(0.5)
+    expect(b.message("cuatro")).to_have_count(0)  # held back
+    holding["route"].send(json.dumps({"type": "resync_required", "cursor": 0}))
+    expect(b.page.locator(".messages .message .content")).to_have_text(["uno", "dos", "tres", "cuatro"])
+    expect(b.conversation_item(elsewhere).locator(".conversation-preview")).to_have_text("hola desde otra conversación")
+    expect(b.conversation_item(elsewhere).locator(".unread-badge")).to_have_text("1")

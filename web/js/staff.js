@@ -13,8 +13,8 @@ function statusTable(status) {
         h("td", {}, script.file),
         h("td", {}, script.state + (script.usingBuiltinDefaults ? " (built-in defaults)" : "")),
         h("td", {}, script.loadedAt ? formatTime(script.loadedAt) : "—"),
-        h("td", { class: "error-text" }, script.loadError ?? "—"),
-        h("td", { class: "error-text" }, script.lastRuntimeError ?? "—"))))),
+        h("td", { class: script.loadError ? "error-text" : null }, script.loadError ?? "—"),
+        h("td", { class: script.lastRuntimeError ? "error-text" : null }, script.lastRuntimeError ?? "—"))))),
     status.compileErrors.length > 0 && h("ul", { class: "error-text" }, status.compileErrors.map((e) => h("li", {}, `${e.file}: ${e.error}`))));
 }
 
@@ -37,6 +37,10 @@ function field(label, control) {
   return h("label", { class: "field" }, h("span", { class: "field-label" }, label), control);
 }
 
+function checkbox(label, name) {
+  return h("label", { class: "check" }, h("input", { type: "checkbox", name }), label);
+}
+
 export async function mountStaff(root) {
   fill(root, h("p", { class: "loading" }, "Loading…"));
   let status;
@@ -54,9 +58,9 @@ export async function mountStaff(root) {
     field("Sender's name", h("input", { name: "senderName", value: "Alice", maxlength: 100 })),
     field("Group name (empty: a direct chat)", h("input", { name: "groupName", maxlength: 100 })),
     h("fieldset", {}, h("legend", {}, "Recipient"),
-      field("Looking at this conversation", h("input", { type: "checkbox", name: "focused" })),
-      field("Muted it", h("input", { type: "checkbox", name: "muted" })),
-      field("Is the sender (another device)", h("input", { type: "checkbox", name: "isSender" })),
+      checkbox("Looking at this conversation", "focused"),
+      checkbox("Muted it", "muted"),
+      checkbox("Is the sender (another device)", "isSender"),
       field("Unread in this conversation", h("input", { type: "number", name: "unreadInConversation", min: 0, value: 1 })),
       field("Unread in total", h("input", { type: "number", name: "unreadTotal", min: 0, value: 3 }))),
     h("button", { type: "submit", class: "primary" }, "Show the decision"));

@@ -13,10 +13,14 @@ export function createUserPicker({ label, onPick, exclude = () => false }) {
   const note = h("p", { class: "picker-note", "aria-live": "polite" });
   const idInput = h("input", { type: "number", min: 1, class: "picker-id", "aria-label": "User id" });
   // Not a <form>: the picker sits inside other forms (the group form), and forms do not nest.
-  const addById = () => {
+  const addById = async () => {
     const id = Number(idInput.value);
-    if (Number.isInteger(id) && id > 0) onPick({ id, displayName: `User ${id}`, username: null, avatar: null });
     idInput.value = "";
+    if (!Number.isInteger(id) || id <= 0) return;
+    // The profile where the server has GET /api/users/:id (the identity work); else just the id.
+    const user = await api.user(id).then((body) => body.user, () => null);
+    if (user) rememberUser(user);
+    onPick(user ?? { id, displayName: `User ${id}`, username: null, avatar: null });
   };
   idInput.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
