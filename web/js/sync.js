@@ -107,8 +107,29 @@ export async function reloadAll() {
   if (state.openId && state.conversations.has(state.openId)) await loadLatest(state.openId);
 }
 
-// Reads up to the newest message when the person can see the conversation.
+// Reads up to the newest message when the person can see the conversation. One request per
+// conversation at a time: calls meanwhile (a burst of messages) fold into one more afterwards.
+const reading = new Map(); // conversation id -> {again}
+
 export async function markReadIfSeen(conversationId) {
+  const inFlight = reading.get(conversationId);
+  if (inFlight) {
+    inFlight.again = true;
+    return;
+  }
+  const entry = { again: false };
+  reading.set(conversationId, entry);
+  try {
+    do {
+      entry.again = false;
+      await readOnce(conversationId);
+    } while (entry.again);
+  } finally {
+    reading.delete(conversationId);
+  }
+}
+
+async function readOnce(conversationId) {
   const conversation = state.conversations.get(conversationId);
   if (!conversation || state.openId !== conversationId || document.visibilityState !== "visible") return;
   const last = thread(conversationId).last();
