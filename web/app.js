@@ -71,34 +71,42 @@ function followNextSteps(response) {
   }
 }
 
+let routeGeneration = 0;
 async function route() {
+  const generation = ++routeGeneration;
   await ready;
+  if (generation !== routeGeneration) return; // a newer route came meanwhile
   const path = location.hash.replace(/^#/, "") || "/";
   const parts = path.split("/").filter(Boolean);
   screen?.destroy?.();
   screen = null;
+  // Each route renders into a container of its own: a slow screen still loading when the next
+  // route comes renders into a detached container, never over the newer screen.
+  const root = h("div", { class: "screen" });
+  fill(main, root);
   let openId = null;
   let showingMain = true;
   try {
     if (parts[0] === "c" && Number(parts[1]) > 0 && state.conversations.has(Number(parts[1]))) {
       const conversationId = Number(parts[1]);
-      if (parts[2] === "info") screen = mountGroupInfo(main, conversationId);
+      if (parts[2] === "info") screen = mountGroupInfo(root, conversationId);
       else {
         openId = conversationId;
-        screen = new ConversationView({ root: main, conversationId, push, focusMessageId: parts[2] === "m" ? Number(parts[3]) : null });
+        screen = new ConversationView({ root, conversationId, push, focusMessageId: parts[2] === "m" ? Number(parts[3]) : null });
         if (focusInputNext) screen.focusInput();
       }
-    } else if (path === "/new/group") await mountGroupForm(main, followNextSteps);
-    else if (path === "/new/direct") await mountDirectPicker(main, followNextSteps);
-    else if (path === "/search") mountSearch(main);
-    else if (path === "/staff") await mountStaff(main);
+    } else if (path === "/new/group") await mountGroupForm(root, followNextSteps);
+    else if (path === "/new/direct") await mountDirectPicker(root, followNextSteps);
+    else if (path === "/search") mountSearch(root);
+    else if (path === "/staff") await mountStaff(root);
     else {
       showingMain = false;
-      fill(main, h("p", { class: "placeholder" }, "Choose a conversation, or start one."));
+      fill(root, h("p", { class: "placeholder" }, "Choose a conversation, or start one."));
     }
   } catch (error) {
-    fill(main, h("p", { class: "form-error", role: "alert" }, error.message));
+    fill(root, h("p", { class: "form-error", role: "alert" }, error.message));
   }
+  if (generation !== routeGeneration) return;
   focusInputNext = false;
   document.body.classList.toggle("showing-main", showingMain);
   state.openId = openId;
