@@ -13,7 +13,7 @@ import { mountSearch } from "./js/search.js";
 import { mountStaff } from "./js/staff.js";
 import { changed, state } from "./js/store.js";
 import { applyFrame, loadConversations, markReadIfSeen, reloadAll } from "./js/sync.js";
-import { currentUserId, initToken, onToken } from "./js/token.js";
+import { initToken, onToken } from "./js/token.js";
 
 const main = document.getElementById("main");
 const banner = document.getElementById("connection-status");
@@ -24,7 +24,9 @@ const ready = new Promise((resolve) => { resolveReady = resolve; });
 
 const push = new PushConnection({
   onState: showConnectionState,
-  onConnected: async (firstTime) => {
+  onConnected: async (firstTime, userId) => {
+    // The server's own id for the caller: a platform token's sub need not be it.
+    state.me = userId;
     // Connect first, then load through REST, so nothing falls between the two (section 4).
     if (firstTime) {
       await loadConversations().catch(() => {});
@@ -126,7 +128,6 @@ function showTokenScreen(reason) {
 
 function signedIn() {
   document.getElementById("token-screen").hidden = true;
-  state.me = currentUserId();
   if (push.everConnected) push.resume();
   else push.start();
   api.hookStatus().then(() => { document.getElementById("open-staff").hidden = false; }, () => {});

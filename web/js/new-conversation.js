@@ -12,28 +12,29 @@ function stepList(guidance) {
     h("li", { dataset: { step: step.id } }, step.title ?? step.id)));
 }
 
-function chips(people, onRemove) {
-  return h("ul", { class: "chips", "aria-label": "Chosen people" }, people.map((person) => h("li", { class: "chip" },
+// The people chosen for a group, as removable chips; `people` is changed in place.
+function peopleField(field, id, label, people) {
+  const list = h("ul", { class: "chips", "aria-label": "Chosen people" });
+  const show = () => fill(list, people.map((person) => h("li", { class: "chip" },
     avatar(person.displayName, person.avatar, "small"), person.displayName,
-    h("button", { type: "button", class: "link-button", "aria-label": `Remove ${person.displayName}`, onclick: () => onRemove(person) }, "✕"))));
+    h("button", {
+      type: "button", class: "link-button", "aria-label": `Remove ${person.displayName}`,
+      onclick: () => { people.splice(people.indexOf(person), 1); show(); },
+    }, "✕"))));
+  const picker = createUserPicker({
+    label: field.label,
+    exclude: (user) => user.id === state.me || people.some((p) => p.id === user.id),
+    onPick: (user) => { if (!people.some((p) => p.id === user.id)) people.push(user); show(); },
+  });
+  picker.element.querySelector("input").id = id;
+  return h("div", { class: "field", dataset: { field: field.field } }, label, list, picker.element);
 }
 
 // The input for one guidance field; unknown fields (a script may add some) are plain text.
-function fieldInput(field, required, people, rerender) {
+function fieldInput(field, required, people) {
   const id = `field-${field.field}`;
   const label = h("label", { for: id, class: "field-label" }, field.label, required ? "" : " (optional)");
-  if (field.field === "participantIds") {
-    const picker = createUserPicker({
-      label: field.label,
-      exclude: (user) => user.id === state.me || people.some((p) => p.id === user.id),
-      onPick: (user) => { if (!people.some((p) => p.id === user.id)) people.push(user); rerender(); },
-    });
-    picker.element.querySelector("input").id = id;
-    return h("div", { class: "field", dataset: { field: field.field } }, label, chips(people, (person) => {
-      people.splice(people.indexOf(person), 1);
-      rerender();
-    }), picker.element);
-  }
+  if (field.field === "participantIds") return peopleField(field, id, label, people);
   const attributes = { id, name: field.field, required: required || null };
   const control = field.field === "firstMessage" ? h("textarea", { ...attributes, rows: 2, maxlength: 4000 })
     : h("input", { ...attributes, type: field.field === "avatar" ? "url" : "text", maxlength: field.field === "name" ? 100 : null });
@@ -45,17 +46,8 @@ export async function mountGroupForm(root, followNextSteps) {
   const guidance = await api.guidance("group");
   const people = [];
   const error = h("p", { class: "form-error", role: "alert" });
-  const fields = h("div", { class: "fields" });
-  const fieldsOf = (list, required) => (list ?? []).map((field) => ({ field, required }));
-  const all = [...fieldsOf(guidance.required, true), ...fieldsOf(guidance.optional, false)];
-  // Values typed so far survive a re-render (after choosing a person).
-  const rerender = () => {
-    const values = Object.fromEntries([...fields.querySelectorAll("[name]")].map((input) => [input.name, input.value]));
-    fill(fields, ...all.map(({ field, required }) => fieldInput(field, required, people, rerender)));
-    for (const [name, value] of Object.entries(values)) { const input = fields.querySelector(`[name="${name}"]`); if (input) input.value = value; }
-    fields.querySelector('[data-field="participantIds"] input')?.focus();
-  };
-  fill(fields, ...all.map(({ field, required }) => fieldInput(field, required, people, rerender)));
+  const fieldsOf = (list, required) => (list ?? []).map((field) => fieldInput(field, required, people));
+  const fields = h("div", { class: "fields" }, fieldsOf(guidance.required, true), fieldsOf(guidance.optional, false));
 
   const submit = async (event) => {
     event.preventDefault();

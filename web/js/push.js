@@ -20,7 +20,7 @@ export function backoffDelay(attempt, random = Math.random) {
 
 export class PushConnection {
   // handlers: onFrame(frame), onState("connecting"|"online"|"reconnecting"|"signed-out"),
-  // onResync() (reload state from REST), onConnected(firstTime)
+  // onResync() (reload state from REST), onConnected(firstTime, userId)
   constructor(handlers) {
     this.handlers = handlers;
     this.cursor = null;
@@ -111,7 +111,7 @@ export class PushConnection {
     this.handlers.onState("online");
     // Focus is per connection: the daemon forgot it with the old one.
     this.sendFocus(this.focus);
-    this.handlers.onConnected(firstTime);
+    this.handlers.onConnected(firstTime, frame.userId);
   }
 
   async checkTokenThenRetry() {

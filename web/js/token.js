@@ -11,7 +11,8 @@ export function currentToken() {
   return token;
 }
 
-// The claims we read (sub, exp); the server verifies the signature, the client never trusts more.
+// The claims we read (exp, to ask for a new token instead of connecting with an expired one); the
+// server verifies the signature, and says who we are in the stream's `connected` frame.
 export function claims(value = token) {
   try {
     const payload = value.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
@@ -19,11 +20,6 @@ export function claims(value = token) {
   } catch {
     return null;
   }
-}
-
-export function currentUserId() {
-  const sub = claims()?.sub;
-  return sub === undefined ? null : Number(sub);
 }
 
 export function isExpired(value = token) {
