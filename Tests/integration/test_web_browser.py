@@ -117,6 +117,9 @@ def test_typing_reactions_edits_and_deletes_show_on_both_sides(web, alice, bob):
     mine.focus()
     mine.get_by_role("button", name="Edit").click()
     a.page.fill(".edit-input", "Nos vemos a las nueve")
+    send(bob, conversation, "¡Perfecto!")  # the list re-renders while Alice edits: her draft stays
+    expect(a.message("¡Perfecto!")).to_have_count(1)
+    expect(a.page.locator(".edit-input")).to_have_value("Nos vemos a las nueve")
     a.page.press(".edit-input", "Enter")
     expect(a.message("Nos vemos a las nueve").locator(".edited")).to_have_count(1)
     expect(b.message("Nos vemos a las nueve").locator(".edited")).to_have_count(1)

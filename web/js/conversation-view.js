@@ -40,6 +40,7 @@ export class ConversationView {
     this.conversationId = conversationId;
     this.push = push;
     this.editingId = null;
+    this.editDraft = { text: null };
     this.focusMessageId = focusMessageId;
     this.stickToBottom = true;
     this.build();
@@ -154,7 +155,8 @@ export class ConversationView {
         reply: (m) => this.composer.setReply(m),
         retry: (key) => retrySend(this.conversationId, key),
         canDelete: (m) => m.senderId === state.me || (conversation.type === "group" && isAdmin(conversation)),
-        startEditing: (id) => { this.editingId = id; this.renderMessages(); },
+        editDraft: this.editDraft,
+        startEditing: (id) => { this.editingId = id; this.editDraft.text = null; this.renderMessages(); },
         toggleReactors: (m) => this.toggleReactors(m),
         stopEditing: () => { this.editingId = null; this.renderMessages(); },
         report,

@@ -40,8 +40,10 @@ function reactionButtons(message, report) {
   }));
 }
 
-function editForm(message, done, report) {
-  const input = h("input", { class: "edit-input", value: message.content ?? "", "aria-label": "Edited message", maxlength: 4000 });
+// The draft survives re-renders (a message arriving while one edits): `draft` holds it.
+function editForm(message, draft, done, report) {
+  const input = h("input", { class: "edit-input", value: draft.text ?? message.content ?? "", "aria-label": "Edited message", maxlength: 4000 });
+  input.addEventListener("input", () => { draft.text = input.value; });
   const form = h("form", {
     class: "edit-form",
     onsubmit: async (event) => {
@@ -68,7 +70,7 @@ export function messageItem(message, { isGroup, editing, actions }) {
   const body = message.deleted
     ? h("p", { class: "content tombstone" }, "This message was deleted")
     : editing
-      ? editForm(message, () => actions.stopEditing(), actions.report)
+      ? editForm(message, actions.editDraft, () => actions.stopEditing(), actions.report)
       : message.content && h("p", { class: "content" }, message.content);
   const status = message.pending
     ? message.status === "failed"
