@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already resolved for jwt-kit; used directly to hash service tokens (SHA-256).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries from Debian: libfcgi-dev, libpq-dev, liblua5.4-dev.
@@ -34,6 +36,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "JSON",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -70,7 +73,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON"]),
+        .testTarget(name: "MessagingCoreTests", dependencies: ["MessagingCore", "JSON", .product(name: "JWTKit", package: "jwt-kit"),
+                                                            .product(name: "Logging", package: "swift-log")]),
         // Pure parts of the executables: WebSocket frame rules, UTF-8 validation, routing.
         .testTarget(
             name: "PushDaemonTests",

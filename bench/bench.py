@@ -251,6 +251,26 @@ def workload_search(stack, args, results):
         log(f"{name}: p50 {r['p50_us'] / 1000:.1f} ms, p99 {r['p99_us'] / 1000:.1f} ms")
 
 
+def workload_directory(stack, args, results):
+    """The user directory over a million users (issue 13): prefix queries must stay under 5 ms p99."""
+    log(f"W7 set-up: {args.w7_users} directory users (bulk SQL; the first run takes a minute or two)")
+    stack.psql(os.path.join(ROOT, "bench/setup_w7.sql"), variables={"users": args.w7_users})
+    me = stack.psql(command="SELECT id FROM users WHERE username = 'w7_1'")
+    token = stack.token(me)
+    for name, query, target in (("W7-directory prefix", "mar", "p99 < 5 ms"),
+                                ("W7-directory two letters", "ga", "p99 < 5 ms"),
+                                ("W7-directory accented prefix", "mu%C3%B1oz", "p99 < 5 ms"),
+                                ("W7-directory later word", "garcia", ""),
+                                ("W7-directory inside a Japanese name", "%E5%A4%AA%E9%83%8E", ""),
+                                ("W7-directory no match", "zzzz", "")):
+        path = f"/api/users?q={query}&limit=20"
+        log(f"{name}: GET {path}, 1 connection, {args.w5_duration} s")
+        r = run_wrk(os.path.join(ROOT, "bench/get.lua"), 1, args.w5_duration, {"BENCH_PATH": path, "BENCH_TOKEN": token}, stack.http)
+        results.setdefault("directory_rows", []).append(
+            (f"{name} p50 / p99", f"{r['p50_us'] / 1000:.2f} / {r['p99_us'] / 1000:.2f} ms ({r['errors_status']} errors)", target))
+        log(f"{name}: p50 {r['p50_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms")
+
+
 def machine():
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
     memory = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1024 // 1024
@@ -287,6 +307,7 @@ def table(results):
             r = results[name]
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
     rows += ws_workloads.rows(results)
+    rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
         rows.append((name, value, ""))
     width = max(len(r[0]) for r in rows)
@@ -306,14 +327,15 @@ def main():
     parser.add_argument("--w5-messages", type=int, default=1_000_000)
     parser.add_argument("--w5-duration", type=int, default=10)
     parser.add_argument("--w5-connections", type=int, default=1, help="concurrent readers (1: latency without queueing)")
+    parser.add_argument("--w7-users", type=int, default=1_000_000, help="users in the directory for W7")
     ws_workloads.add_arguments(parser)
-    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6", help="comma-separated workloads: W1,W2,W3,W4,W5,W6")
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W7")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
     wanted = set(w.strip().upper() for w in args.only.split(","))
-    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6"}
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
     if unknown:
         parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
@@ -330,6 +352,8 @@ def main():
         workload_w5(stack, args, results)
     if "W6" in wanted:
         workload_search(stack, args, results)
+    if "W7" in wanted:
+        workload_directory(stack, args, results)
     rendered = table(results)
     print(rendered)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

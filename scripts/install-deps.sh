@@ -25,6 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
-    python3 -c 'import websockets, pytest, requests, playwright' 2>/dev/null \
-        || python3 -m pip install -q 'websockets>=12' pytest requests playwright
+    python3 -c 'import websockets, pytest, requests, cryptography, playwright' 2>/dev/null \
+        || python3 -m pip install -q 'websockets>=12' pytest requests cryptography playwright
 fi

@@ -9,7 +9,9 @@
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
 # HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
 # FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
-# Prometheus endpoints of the pool and the daemon, on 127.0.0.1.
+# Prometheus endpoints of the pool and the daemon, on 127.0.0.1. Platform identity (docs/DEPLOY.md,
+# "Connecting a platform"): JWKS, JWKS_REFRESH_SECONDS, JWKS_MIN_REFRESH_SECONDS, JWT_ISSUER,
+# JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off), PROFILE_SYNC_SECONDS (60).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +100,14 @@ log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
 staff_user_ids = ${STAFF_USER_IDS:-}
 web_url = http://127.0.0.1:$HTTP_PORT/
+jwks = ${JWKS:-}
+jwks_refresh_seconds = ${JWKS_REFRESH_SECONDS:-300}
+jwks_min_refresh_seconds = ${JWKS_MIN_REFRESH_SECONDS:-10}
+jwt_issuer = ${JWT_ISSUER:-}
+jwt_audience = ${JWT_AUDIENCE:-}
+jwt_leeway_seconds = ${JWT_LEEWAY_SECONDS:-30}
+provision_users = ${PROVISION_USERS:-off}
+profile_sync_seconds = ${PROFILE_SYNC_SECONDS:-60}
 CFG
     chmod 600 "$CONF"
 }

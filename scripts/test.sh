@@ -17,9 +17,19 @@ export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_ME
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
 # The `staff` fixture creates this user (ids from the platform may be any positive integer).
 export STAFF_USER_IDS=${TEST_STAFF_USER_ID:-990000001} MESSAGING_TEST_STAFF_ID=${TEST_STAFF_USER_ID:-990000001}
-echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT)"
-trap 'scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
+# The platform's side of identity: a JWKS served over loopback http (the tests rotate its keys),
+# tokens that must name this issuer and audience, users provisioned from platform tokens.
+JWKS_PORT=${TEST_JWKS_PORT:-$((HTTP_PORT + 7))}
+export JWKS=http://127.0.0.1:$JWKS_PORT/jwks.json JWKS_REFRESH_SECONDS=2 JWKS_MIN_REFRESH_SECONDS=1
+export JWT_ISSUER=https://platform.test JWT_AUDIENCE=mundo-messaging JWT_LEEWAY_SECONDS=2 PROVISION_USERS=from_token PROFILE_SYNC_SECONDS=2
+export MESSAGING_TEST_JWKS_DIR=$STACK_DIR/jwks MESSAGING_TEST_ISSUER=$JWT_ISSUER MESSAGING_TEST_AUDIENCE=$JWT_AUDIENCE
+echo "== integration tests (stack in $STACK_DIR, nginx on 127.0.0.1:$HTTP_PORT, JWKS on 127.0.0.1:$JWKS_PORT)"
+JWKS_SERVER=
+trap 'scripts/stack.sh down >/dev/null 2>&1 || true; [ -z "$JWKS_SERVER" ] || kill "$JWKS_SERVER" 2>/dev/null || true' EXIT
 scripts/stack.sh down >/dev/null 2>&1 || true
+mkdir -p "$MESSAGING_TEST_JWKS_DIR" "$STACK_DIR/log" && echo '{"keys":[]}' >"$MESSAGING_TEST_JWKS_DIR/jwks.json"
+python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 --directory "$MESSAGING_TEST_JWKS_DIR" >"$STACK_DIR/log/jwks-server.log" 2>&1 &
+JWKS_SERVER=$!
 # The H2AC tests edit scripts while the stack runs: they get a copy, never the repo's lua/.
 rm -rf "$STACK_DIR/lua" && mkdir -p "$STACK_DIR" && cp -r lua "$STACK_DIR/lua"
 export HOOKS_DIR=$STACK_DIR/lua

@@ -19,6 +19,8 @@ struct Application {
         GuidanceHandlers.register(&router)
         HookPreviewHandlers.register(&router)
         PresenceHandlers.register(&router)
+        DirectoryHandlers.register(&router)
+        ServiceUserHandlers.register(&router)
         self.router = router
     }
 
@@ -41,10 +43,17 @@ struct Application {
             case let .found(route, parameters):
                 routeName = route.name
                 if request.bodyTooLarge { throw APIError.payloadTooLarge }
-                if route.requiresAuthentication {
-                    userId = try context.authenticate(request.authorization)
+                var caller = Caller(userId: 0, roles: [])
+                switch route.access {
+                case .open:
+                    break
+                case .user:
+                    caller = try context.authenticate(request.authorization)
+                    userId = caller.userId
+                case let .service(scope):
+                    try context.authenticateService(request.authorization, scope: scope)
                 }
-                let exchange = Exchange(request: request, parameters: parameters, userId: userId ?? 0, context: context)
+                let exchange = Exchange(request: request, parameters: parameters, userId: caller.userId, roles: caller.roles, context: context)
                 return Outcome(response: try route.handler(exchange), routeName: routeName, userId: userId)
             }
         } catch let error as APIError {

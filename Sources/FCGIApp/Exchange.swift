@@ -8,6 +8,8 @@ struct Exchange {
     let parameters: [String: String]
     /// The authenticated caller; 0 on routes that do not require authentication.
     let userId: Int64
+    /// The caller's verified roles (stored ones plus the token's); empty on open and service routes.
+    let roles: Set<String>
     let context: WorkerContext
 
     var db: PostgresConnection {
@@ -24,7 +26,7 @@ struct Exchange {
 
     /// Staff-only routes call this first: anyone else gets a 403 that names no staff.
     func requireStaff() throws {
-        guard StaffPolicy(staffUserIds: context.configuration.staffUserIds).isStaff(userId: userId) else {
+        guard StaffPolicy(staffUserIds: context.configuration.staffUserIds).isStaff(userId: userId, roles: roles) else {
             throw APIError(403, "staff_only", "Only product staff may use this.")
         }
     }

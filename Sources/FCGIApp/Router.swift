@@ -8,12 +8,20 @@ struct Router {
         case parameter(String)
     }
 
+    /// Who may call a route: anyone, a user with a bearer JWT, or the platform's backend with a
+    /// service token holding the scope (never a user token).
+    enum Access: Equatable {
+        case open
+        case user
+        case service(scope: String)
+    }
+
     struct Route {
         let method: String
         let segments: [Segment]
         /// The pattern as written, for logs and metrics ("POST /api/messages/:conversationId").
         let name: String
-        let requiresAuthentication: Bool
+        let access: Access
         let handler: (Exchange) throws -> HTTPResponse
     }
 
@@ -26,10 +34,14 @@ struct Router {
     private(set) var routes: [Route] = []
 
     mutating func add(_ method: String, _ pattern: String, authenticated: Bool = true, _ handler: @escaping (Exchange) throws -> HTTPResponse) {
+        add(method, pattern, access: authenticated ? .user : .open, handler)
+    }
+
+    mutating func add(_ method: String, _ pattern: String, access: Access, _ handler: @escaping (Exchange) throws -> HTTPResponse) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
         }
-        routes.append(Route(method: method, segments: segments, name: "\(method) \(pattern)", requiresAuthentication: authenticated, handler: handler))
+        routes.append(Route(method: method, segments: segments, name: "\(method) \(pattern)", access: access, handler: handler))
     }
 
     func match(method: String, path: String) -> Match {

@@ -3,24 +3,24 @@ import Hooks
 import Logging
 import MessagingCore
 
-/// What one worker thread owns: its Postgres connection, its Lua state, and its caches of
-/// verified tokens and known users. Never shared between threads.
+/// What one worker thread owns: its Postgres connection, its Lua state, and its cache of
+/// verified tokens. Never shared between threads (the process's account cache and its change feed
+/// are shared and locked).
 final class WorkerContext {
     let configuration: Configuration
-    let tokens: TokenService
+    let identity: ProcessIdentity
     let wakeup: EventWakeup
     /// Shared by the process's threads: sends that arrive together are stored together.
     let sends: SendBatcher
     let metrics: WorkerMetrics
     let logger: Logger
     private var connection: PostgresConnection?
-    private var verifiedTokens: [String: AuthenticatedToken] = [:]
-    private var confirmedUsers: [Int64: Date] = [:]
+    private var verifiedTokens: [String: VerifiedToken] = [:]
     private var hookEngine: HookEngine?
 
-    init(configuration: Configuration, tokens: TokenService, wakeup: EventWakeup, sends: SendBatcher, metrics: WorkerMetrics, logger: Logger) {
+    init(configuration: Configuration, identity: ProcessIdentity, wakeup: EventWakeup, sends: SendBatcher, metrics: WorkerMetrics, logger: Logger) {
         self.configuration = configuration
-        self.tokens = tokens
+        self.identity = identity
         self.wakeup = wakeup
         self.sends = sends
         self.metrics = metrics
@@ -59,31 +59,33 @@ final class WorkerContext {
         connection?.checkIdleConnection()
     }
 
-    /// The caller's id from `Authorization: Bearer <JWT>`; 401 for anything else, including a
-    /// token for a user who does not exist. Verified tokens and existing users are cached.
-    func authenticate(_ header: String?) throws -> Int64 {
-        guard let token = header?.bearerToken.map(String.init) else { throw APIError.unauthorized }
+    /// The caller from `Authorization: Bearer <JWT>`: the token verified completely (cached per
+    /// thread within one signing-key generation), then the account found or provisioned and
+    /// checked. Every refusal is a 401 with its reason's code.
+    func authenticate(_ header: String?) throws -> Caller {
+        guard let token = header?.bearerToken.map(String.init), !token.isEmpty else { throw TokenRejection.missing.apiError }
         let now = Date()
         var verified = verifiedTokens[token]
+        if let cached = verified, cached.keyGeneration != identity.verifier.keys.generation { verified = nil }
         if verified == nil {
-            verified = tokens.verifyBlocking(token)
-            if let verified {
+            switch identity.verifier.verify(token, now: now) {
+            case let .success(fresh):
                 if verifiedTokens.count > 10_000 { verifiedTokens.removeAll() }
-                verifiedTokens[token] = verified
+                verifiedTokens[token] = fresh
+                verified = fresh
+            case let .failure(rejection):
+                throw rejection.apiError
             }
         }
-        guard let verified, verified.expiresAt > now else { throw APIError.unauthorized }
-        if let confirmed = confirmedUsers[verified.userId], now.timeIntervalSince(confirmed) < 60 { return verified.userId }
-        let exists: Bool
+        guard let verified, !verified.isExpired(at: now) else { throw TokenRejection.expired.apiError }
+        identity.feed.catchUp()
         do {
-            exists = try UserStore(try database()).exists(id: verified.userId)
+            return try identity.resolver.caller(for: verified, db: try database(), changed: { wakeup.poke() })
+        } catch let rejection as TokenRejection {
+            throw rejection.apiError
         } catch let error as PostgresError {
             metrics.postgresError(error, isDomainError: false)
             throw APIError.from(error) ?? APIError.databaseUnavailable
         }
-        guard exists else { throw APIError.unauthorized }
-        if confirmedUsers.count > 100_000 { confirmedUsers.removeAll() }
-        confirmedUsers[verified.userId] = now
-        return verified.userId
     }
 }

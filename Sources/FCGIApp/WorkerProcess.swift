@@ -34,7 +34,7 @@ final class WorkerProcess {
         FCGX_Init()
         // Shared by every worker: accept() on it returns EAGAIN instead of blocking.
         _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
-        let tokens = TokenService.make(secret: configuration.jwtSecret)
+        let identity = ProcessIdentity(configuration: configuration, logger: logger)
         let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger,
                                  minimumIntervalMicroseconds: configuration.notifyMinIntervalMicroseconds)
         wakeup.start()
@@ -44,7 +44,7 @@ final class WorkerProcess {
         metrics.startReporting { [self] in threadStates() }  // before any request can fail a hook
         for index in 0..<configuration.fcgiThreads {
             let thread = Thread { [self] in
-                serve(application: application, context: WorkerContext(configuration: configuration, tokens: tokens, wakeup: wakeup, sends: sends, metrics: metrics, logger: logger))
+                serve(application: application, context: WorkerContext(configuration: configuration, identity: identity, wakeup: wakeup, sends: sends, metrics: metrics, logger: logger))
             }
             thread.name = "fcgi-\(index)"
             thread.stackSize = 1 << 20

@@ -7,7 +7,7 @@ struct MessagingAdmin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "messaging-admin",
         abstract: "Administer the messaging backend: migrations, users, tokens, configuration, H2AC hooks.",
-        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, ConfigCommand.self, HooksCommand.self])
+        subcommands: [MigrateCommand.self, UserCommand.self, TokenCommand.self, ServiceTokenCommand.self, ConfigCommand.self, HooksCommand.self])
 }
 
 /// `--config PATH`; without it: $MESSAGING_CONFIG, then the dev stack's var/dev/messaging.conf.
@@ -45,7 +45,8 @@ struct MigrateCommand: ParsableCommand {
 }
 
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.",
+                                                    subcommands: [Add.self, Upsert.self, Import.self, Show.self, Deactivate.self, Reactivate.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user and print its id.")
@@ -69,7 +70,7 @@ struct UserCommand: ParsableCommand {
 }
 
 struct TokenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Print an access token (HS256 JWT) for a user.")
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Print an access token (HS256 JWT, signed with jwt_secret) for a user.")
     @OptionGroup var options: ConfigOption
     @Option(help: "The user's id.") var user: Int64
     @Option(help: "Lifetime in seconds.") var ttl: Int = 86400
@@ -77,11 +78,15 @@ struct TokenCommand: ParsableCommand {
     var link = false
 
     func run() throws {
-        let configuration = try options.load()
-        let token = try TokenService.make(secret: configuration.jwtSecret).signBlocking(userId: user, ttlSeconds: ttl)
-        // The token travels in the fragment: browsers never send it to a server or into its logs,
-        // and the web client moves it to sessionStorage and strips it from the address at once.
-        print(link ? configuration.webURL + "#token=" + token : token)
+        do {
+            let configuration = try options.load()
+            let token = try TokenSigner(configuration: configuration).sign(userId: user, ttlSeconds: ttl)
+            // The token travels in the fragment: browsers never send it to a server or into its
+            // logs, and the web client moves it to sessionStorage and strips it from the address.
+            print(link ? configuration.webURL + "#token=" + token : token)
+        } catch let error as Configuration.Invalid {
+            throw ValidationError("\(error)")
+        }
     }
 }
 

@@ -6,6 +6,23 @@ import Foundation
 public struct Configuration: Sendable {
     public var databaseURL: String
     public var jwtSecret: String
+    /// The platform's keys; nil when only our own HS256 secret signs tokens.
+    public var jwks: JWKSSource?
+    public var jwksRefreshSeconds: Int
+    public var jwksMinRefreshSeconds: Int
+    /// Accepted `iss` values and `aud` values; empty: not checked.
+    public var jwtIssuers: [String]
+    public var jwtAudiences: [String]
+    public var jwtLeewaySeconds: Int
+    public var jwtRequireExpiry: Bool
+    /// Create users on first sight of a valid token (`provision_users = from_token`).
+    public var provisionFromToken: Bool
+    /// A token's changed claims update the profile at most this often per user.
+    public var profileSyncSeconds: Int
+    public var claimUsername: String
+    public var claimDisplayName: String
+    public var claimAvatar: String
+    public var claimRoles: String
     public var fcgiListen: String
     public var fcgiSocketMode: Int
     public var fcgiWorkers: Int
@@ -37,7 +54,20 @@ public struct Configuration: Sendable {
     /// `messaging-admin config` print this table.
     public static let keys: [(key: String, defaultValue: String, doc: String)] = [
         ("database_url", "host=/run/postgresql dbname=messaging", "libpq connection string or URI of the PostgreSQL database."),
-        ("jwt_secret", "", "Shared HS256 secret for access tokens; required, at least 32 characters."),
+        ("jwt_secret", "", "Our own HS256 secret (tokens from messaging-admin token, without kid); at least 32 characters. May be empty when jwks is set: then only the platform's keys sign tokens."),
+        ("jwks", "", "The platform's JSON Web Key Set: an absolute file path or an https URL (http only to a loopback host). RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA keys, chosen by the token's kid; each key's alg (or the one its type implies) is the only algorithm accepted for it."),
+        ("jwks_refresh_seconds", "300", "How often a JWKS URL is fetched again; a JWKS file is re-read within a second of changing. A removed key stops being accepted then."),
+        ("jwks_min_refresh_seconds", "10", "A token with an unknown kid makes the JWKS reload at once, at most this often per process (a rotated-in key works without a restart; made-up kids cannot flood the platform)."),
+        ("jwt_issuer", "", "Comma-separated accepted iss values; empty: iss is not checked. Our own tokens carry the first one."),
+        ("jwt_audience", "", "Comma-separated accepted aud values (a token must name one); empty: aud is not checked. Our own tokens carry the first one."),
+        ("jwt_leeway_seconds", "30", "Clock skew allowed when checking exp and nbf."),
+        ("jwt_require_exp", "true", "Refuse tokens without exp (token_missing_expiry). false accepts them: only for a platform whose tokens cannot carry one."),
+        ("provision_users", "off", "off: a token's user must exist (created by the service API or messaging-admin). from_token: a valid token for an unknown sub creates the user from its claims, and later tokens update the profile (at most once per profile_sync_seconds). Only tokens signed by a JWKS key do this; our own HS256 tokens name existing users."),
+        ("profile_sync_seconds", "60", "With provision_users = from_token: changed claims update a user's profile at most this often."),
+        ("claim_username", "preferred_username", "Claim holding the username (made valid and unique when needed)."),
+        ("claim_display_name", "name", "Claim holding the display name (kept as given)."),
+        ("claim_avatar", "picture", "Claim holding the avatar URL."),
+        ("claim_roles", "roles", "Claim holding the user's roles (an array, or a space-separated string; a dotted name reaches into objects, e.g. realm_access.roles). staff and moderator are recognized. Empty: roles come only from the service API."),
         ("fcgi_listen", "unix:/run/messaging/fcgi.sock", "Where the FastCGI pool listens: unix:/path or tcp:host:port (ignored under systemd socket activation)."),
         ("fcgi_socket_mode", "0660", "Octal permissions of the FastCGI unix socket (nginx's user must be able to connect)."),
         ("fcgi_workers", "2", "Number of FastCGI worker processes."),
@@ -115,7 +145,32 @@ public struct Configuration: Sendable {
         databaseURL = text("database_url")
         if databaseURL.isEmpty { throw Invalid(key: "database_url", problem: "must not be empty") }
         jwtSecret = text("jwt_secret")
-        if jwtSecret.utf8.count < 32 { throw Invalid(key: "jwt_secret", problem: "must be set, at least 32 characters") }
+        if text("jwks").isEmpty {
+            jwks = nil
+        } else {
+            jwks = try JWKSSource.parse(text("jwks")).get()
+        }
+        if jwtSecret.isEmpty && jwks == nil { throw Invalid(key: "jwt_secret", problem: "must be set (at least 32 characters) unless jwks is") }
+        if !jwtSecret.isEmpty && jwtSecret.utf8.count < 32 { throw Invalid(key: "jwt_secret", problem: "must be at least 32 characters") }
+        jwksRefreshSeconds = try integer("jwks_refresh_seconds", 1...86_400)
+        jwksMinRefreshSeconds = try integer("jwks_min_refresh_seconds", 0...3600)
+        jwtIssuers = Configuration.list(text("jwt_issuer"))
+        jwtAudiences = Configuration.list(text("jwt_audience"))
+        jwtLeewaySeconds = try integer("jwt_leeway_seconds", 0...600)
+        jwtRequireExpiry = try Configuration.flag(text("jwt_require_exp"), key: "jwt_require_exp")
+        switch text("provision_users") {
+        case "off": provisionFromToken = false
+        case "from_token": provisionFromToken = true
+        default: throw Invalid(key: "provision_users", problem: "expected off or from_token")
+        }
+        profileSyncSeconds = try integer("profile_sync_seconds", 1...86_400)
+        claimUsername = text("claim_username")
+        claimDisplayName = text("claim_display_name")
+        claimAvatar = text("claim_avatar")
+        claimRoles = text("claim_roles")
+        for key in ["claim_username", "claim_display_name", "claim_avatar"] where text(key).isEmpty {
+            throw Invalid(key: key, problem: "must name a claim")
+        }
         fcgiListen = text("fcgi_listen")
         guard fcgiListen.hasPrefix("unix:/") || fcgiListen.hasPrefix("tcp:") else {
             throw Invalid(key: "fcgi_listen", problem: "expected unix:/path or tcp:host:port")
@@ -163,11 +218,20 @@ public struct Configuration: Sendable {
               webURL.contains("://"), !webURL.contains("#") else {
             throw Invalid(key: "web_url", problem: "expected an http(s) URL without a #fragment")
         }
-        switch text("test_routes") {
-        case "true": testRoutes = true
-        case "false": testRoutes = false
-        default: throw Invalid(key: "test_routes", problem: "expected true or false")
+        testRoutes = try Configuration.flag(text("test_routes"), key: "test_routes")
+    }
+
+    static func flag(_ text: String, key: String) throws -> Bool {
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw Invalid(key: key, problem: "expected true or false")
         }
+    }
+
+    /// "a, b" as ["a", "b"]; empty is none.
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// "1, 2,3" as ids; empty is none. Each must be a positive integer.

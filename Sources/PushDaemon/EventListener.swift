@@ -31,8 +31,8 @@ final class EventListener: @unchecked Sendable {
     private var connection: PostgresConnection?
     private var position = LogPosition.start
     private var positionKnown = false
-    /// Users confirmed to exist (see `register`).
-    private var knownUsers = Set<Int64>()
+    /// Users confirmed active (see `register`); dropped when their deactivation is read.
+    private var activeUsers = Set<Int64>()
     /// Whether a connection was ever established: later ones count as reconnects.
     private var everConnected = false
     private let registry = SessionRegistry()
@@ -252,17 +252,30 @@ final class EventListener: @unchecked Sendable {
             deferred.append((session, userId, since))
             return
         }
-        // A valid token for a user who does not exist is refused, as REST answers 401. Users
-        // are never deleted, so one found stays known (no query per reconnect of a known user).
-        if !knownUsers.contains(userId), let connection {
-            if (try? connection.query("SELECT 1 FROM users WHERE id = $1", [userId]).rowCount) == 0 {
-                logger.info("token for an unknown user; closing", metadata: ["user.id": "\(userId)"])
-                session.eventLoop.execute { session.close(code: .unknown(4001), reason: "unknown user") }
+        // The upgrade checked the account; it may have been deactivated since, with its event
+        // read before this session was listed. So an account not known active here is checked
+        // again (known ones are forgotten when their deactivation is read).
+        if !activeUsers.contains(userId), let connection {
+            let lookup: Account?
+            do {
+                lookup = try AccountStore(connection).find(id: userId)
+            } catch {
+                // The database cannot answer now: the upgrade's check stands (checked again next time).
+                return registerChecked(session, userId: userId, since: since)
+            }
+            if let refusal = lookup.map(AccountState.check) ?? .unknownUser {
+                logger.info("account refused at registration; closing", metadata: ["user.id": "\(userId)", "reason": "\(refusal.code)"])
+                session.eventLoop.execute { session.close(code: .unknown(refusal.closeCode), reason: refusal.code) }
                 return
             }
-            if knownUsers.count > 1_000_000 { knownUsers.removeAll() }
-            knownUsers.insert(userId)
+            if activeUsers.count > 1_000_000 { activeUsers.removeAll() }
+            activeUsers.insert(userId)
         }
+        registerChecked(session, userId: userId, since: since)
+    }
+
+    /// `register` after the account check: the connected frame, a replay, then live events.
+    private func registerChecked(_ session: WebSocketSession, userId: Int64, since: Int64?) {
         guard let since else {
             outbox.add(Frames.connected(userId: userId, cursor: position.id), to: session)
             if registry.add(session, userId: userId, deliveredThrough: nil) { presence.changed(userId) }
@@ -290,7 +303,7 @@ final class EventListener: @unchecked Sendable {
                 var overflow = false
                 pages: while true {
                     let page = try reader.replay(userId: userId, after: after, upTo: position, limit: 500)
-                    for event in page {
+                    for event in page where event.kind != Self.accountDeactivated {
                         let frame = Frames.close(Frames.eventPrefix(event), h2ac: nil)
                         bytes += frame.readableBytes
                         frames.append(frame)
@@ -333,7 +346,7 @@ final class EventListener: @unchecked Sendable {
                 beyondHorizon = moreBeyondHorizon
                 guard !events.isEmpty else { break }
                 progressed = true
-                try cache.prefetch(Array(Set(events.map(\.roomId))), connection: connection)
+                try cache.prefetch(Array(Set(events.map(\.roomId)).subtracting([0])), connection: connection)
                 for event in events {
                     try dispatch(event, connection: connection)
                     position = event.position
@@ -356,9 +369,27 @@ final class EventListener: @unchecked Sendable {
         }
     }
 
+    /// The event that ends a deactivated user's sessions (migration 0014): never a frame.
+    static let accountDeactivated = "account_deactivated"
+
     private func dispatch(_ event: LoggedEvent, connection: PostgresConnection) throws {
+        if event.kind == Self.accountDeactivated {
+            for user in event.extraRecipients {
+                activeUsers.remove(user)
+                for entry in registry.sessions(of: user).map(Array.init) ?? [] {
+                    let session = entry.session
+                    session.eventLoop.execute { session.close(code: .unknown(TokenRejection.deactivated.closeCode), reason: TokenRejection.deactivated.code) }
+                }
+            }
+            logger.info("closed a deactivated account's sessions", metadata: ["user.ids": "\(event.extraRecipients)"])
+            return
+        }
+        if event.kind == "user_updated", let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
+            typing.forgetUsername(of: id)
+        }
         if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
-        let room = try cache.room(event.roomId, connection: connection)
+        // Room 0 holds events about a user (user_updated): their recipients are listed.
+        let room = event.roomId == 0 ? nil : try cache.room(event.roomId, connection: connection)
         var local: [Int64] = []
         if let room {
             for member in room.members.keys where registry.hasUser(member) { local.append(member) }

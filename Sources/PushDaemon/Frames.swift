@@ -46,7 +46,9 @@ enum Frames {
     static func eventPrefix(_ event: LoggedEvent) -> String {
         var out = #"{"type":"#
         JSON.string(event.kind).write(to: &out)
-        out += #","cursor":\#(event.id),"conversationId":\#(event.roomId)"#
+        out += #","cursor":\#(event.id)"#
+        // Events about a user rather than a conversation (user_updated) are logged in room 0.
+        if event.roomId != 0 { out += #","conversationId":\#(event.roomId)"# }
         switch event.kind {
         case "new_message", "message_edited":
             // The payload is the message as REST returns it.

@@ -9,16 +9,16 @@ import NIOWebSocket
 /// `WebSocketSession` per connection. One connection's error never reaches another.
 final class PushServer {
     private let settings: PushSettings
-    private let tokens: TokenService
+    private let authenticator: UpgradeAuthenticator
     private let commands: CommandQueue
     private let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let loops: LoopSessionsDirectory
     private var serverChannel: Channel?
 
-    init(settings: PushSettings, tokens: TokenService, commands: CommandQueue, logger: Logger) {
+    init(settings: PushSettings, authenticator: UpgradeAuthenticator, commands: CommandQueue, logger: Logger) {
         self.settings = settings
-        self.tokens = tokens
+        self.authenticator = authenticator
         self.commands = commands
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
@@ -31,7 +31,7 @@ final class PushServer {
             loop.eventLoop.execute { loop.startSweeping(every: .seconds(Int64(sweepSeconds))) }
         }
         let settings = self.settings
-        let tokens = self.tokens
+        let authenticator = self.authenticator
         let commands = self.commands
         let logger = self.logger
         let loops = self.loops
@@ -45,7 +45,7 @@ final class PushServer {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: settings.writeLowWaterMark, high: settings.writeHighWaterMark))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try PushServer.configure(channel: channel, settings: settings, policy: policy, tokens: tokens, commands: commands,
+                    try PushServer.configure(channel: channel, settings: settings, policy: policy, authenticator: authenticator, commands: commands,
                                             loops: loops, logger: logger)
                 }
             }
@@ -57,11 +57,11 @@ final class PushServer {
         ])
     }
 
-    private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, tokens: TokenService, commands: CommandQueue,
+    private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, authenticator: UpgradeAuthenticator, commands: CommandQueue,
                                   loops: LoopSessionsDirectory, logger: Logger) throws {
         let decision = UpgradeDecision()
         let shouldUpgrade: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?> = { channel, head in
-            UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, tokens: tokens)
+            UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, authenticator: authenticator)
         }
         let addSession: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<Void> = { channel, _ in
             channel.eventLoop.makeCompletedFuture {

@@ -104,6 +104,11 @@ final class TypingRelay {
         }
     }
 
+    /// A renamed user's typing frames carry the new username (a `user_updated` event was read).
+    func forgetUsername(of userId: Int64) {
+        usernames.removeValue(forKey: userId)
+    }
+
     private func username(_ userId: Int64, connection: PostgresConnection) throws -> String {
         if let known = usernames[userId] { return known }
         let result = try connection.query("SELECT username FROM users WHERE id = $1", [userId])

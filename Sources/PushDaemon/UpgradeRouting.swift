@@ -8,14 +8,13 @@ import NIOWebSocket
 /// channel initializer, read and written only on the channel's event loop.
 final class UpgradeDecision: @unchecked Sendable {
     enum Refusal {
-        case unauthorized
         case badRequest(String)
         case notFound
     }
 
     var mode: WebSocketSession.Mode?
     var refusal: Refusal?
-    /// When the access token expires (seconds since 1970); the stream is closed with 4001 then.
+    /// When the access token expires (seconds since 1970); the stream is closed with 4002 then.
     var tokenExpiresAt: Double = .infinity
 }
 
@@ -41,14 +40,16 @@ struct RequestTarget {
 }
 
 /// Routes: `/ws/notifications` (JWT from `Authorization: Bearer` or `?token=`, optional
-/// `?since=<cursor>`) and, only with `test_routes = true`, `/ws/echo`. A refused upgrade falls
-/// through to `RefusalResponder`, which answers with a plain HTTP status (401 before any upgrade).
+/// `?since=<cursor>`) and, only with `test_routes = true`, `/ws/echo`. A missing or refused token
+/// is accepted and closed at once with its close code (4001, 4002, 4003: a browser cannot read
+/// the status of a failed upgrade); other refusals fall through to `RefusalResponder`, which
+/// answers with a plain HTTP status.
 enum UpgradeRouting {
     static let notificationsPath = "/ws/notifications"
     static let echoPath = "/ws/echo"
 
     static func decide(head: HTTPRequestHead, channel: Channel, decision: UpgradeDecision, settings: PushSettings,
-                       tokens: TokenService) -> EventLoopFuture<HTTPHeaders?> {
+                       authenticator: UpgradeAuthenticator) -> EventLoopFuture<HTTPHeaders?> {
         let target = RequestTarget(head.uri)
         switch target.path {
         case notificationsPath:
@@ -60,21 +61,24 @@ enum UpgradeRouting {
                 }
                 since = value
             }
-            guard let token = bearerToken(head.headers) ?? target.query["token"], !token.isEmpty else {
-                decision.refusal = .unauthorized
-                return channel.eventLoop.makeSucceededFuture(nil)
-            }
-            let promise = channel.eventLoop.makePromise(of: AuthenticatedToken?.self)
-            promise.completeWithTask { await tokens.verify(token) }
-            return promise.futureResult.map { verified -> HTTPHeaders? in
-                guard let verified else {
-                    decision.refusal = .unauthorized
-                    return nil
+            let token = bearerToken(head.headers) ?? target.query["token"]
+            let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+            authenticator.authenticate(token) { outcome in
+                // The decision is written on the channel's loop, where the upgrader reads it.
+                channel.eventLoop.execute {
+                    switch outcome {
+                    case let .accepted(userId, validUntil):
+                        decision.mode = .push(userId: userId, since: since)
+                        decision.tokenExpiresAt = validUntil?.timeIntervalSince1970 ?? .infinity
+                    case let .refused(rejection):
+                        decision.mode = .refused(closeCode: rejection.closeCode, reason: rejection.code)
+                    case .unavailable:
+                        decision.mode = .refused(closeCode: 1013, reason: "try again later")
+                    }
+                    promise.succeed(HTTPHeaders())
                 }
-                decision.mode = .push(userId: verified.userId, since: since)
-                decision.tokenExpiresAt = verified.expiresAt.timeIntervalSince1970
-                return HTTPHeaders()
             }
+            return promise.futureResult
         case echoPath where settings.configuration.testRoutes:
             decision.mode = .echo
             return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
@@ -115,8 +119,7 @@ final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendab
     }
 }
 
-/// Answers every request that was not upgraded: 401 for a missing or bad token, 400 for a bad
-/// cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health`, 404 otherwise. JSON
+/// Answers every request that was not upgraded: 400 for a bad cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health`, 404 otherwise. JSON
 /// bodies in the REST API's error shape; the connection closes after the response.
 final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -152,9 +155,6 @@ final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
         let status: HTTPResponseStatus
         let body: String
         switch decision.refusal {
-        case .unauthorized:
-            status = .unauthorized
-            body = #"{"error":{"code":"unauthorized","message":"A valid access token is required."}}"#
         case let .badRequest(message):
             status = .badRequest
             body = JSON.object([("error", .object([("code", "bad_request"), ("message", .string(message))]))]).serialized
@@ -178,7 +178,6 @@ final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.utf8.count))
         headers.add(name: "Connection", value: "close")
-        if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer") }
         if status == .upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)

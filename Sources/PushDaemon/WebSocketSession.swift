@@ -17,6 +17,8 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         case push(userId: Int64, since: Int64?)
         /// Test-only: echoes every message, through the same frame handling.
         case echo
+        /// The token or the account was refused: closed at once with this code (4001-4003).
+        case refused(closeCode: UInt16, reason: String)
     }
 
     let id: UInt64
@@ -47,7 +49,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         return 0
     }
 
-    /// Seconds since 1970 when the access token expires: the stream ends then (close code 4001).
+    /// Seconds since 1970 when the access token expires: the stream ends then (close code 4002).
     private let tokenExpiresAt: Double
 
     init(mode: Mode, eventLoop: EventLoop, policy: SessionPolicy, commands: CommandQueue, loopSessions: LoopSessions, logger: Logger,
@@ -70,6 +72,10 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         self.context = context
         encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         loopSessions.add(self)
+        if case let .refused(code, reason) = mode {
+            close(code: .unknown(code), reason: reason)
+            return
+        }
         if case let .push(userId, since) = mode {
             DaemonMetrics.shared.clientConnected()
             registered = commands.submit(.register(self, userId: userId, since: since))
@@ -131,6 +137,8 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
             switch mode {
             case .echo:
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: isText ? .text : .binary, data: payload)), promise: nil)
+            case .refused:
+                break
             case .push:
                 guard isText else {
                     fail(code: .unacceptableData)
@@ -286,7 +294,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         guard let context else { return }
         if wallClock >= tokenExpiresAt && !closeSent {
             logger.info("access token expired; closing", metadata: ["session.id": "\(id)", "user.id": "\(userId)"])
-            close(code: .unknown(4001), reason: "token expired")
+            close(code: .unknown(TokenRejection.expired.closeCode), reason: TokenRejection.expired.code)
             return
         }
         if let deadline = closeDeadline, now >= deadline {

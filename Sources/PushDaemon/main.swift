@@ -41,14 +41,14 @@ do {
 }
 HookFailures.observe { DaemonMetrics.shared.common.hookFailures(kind: $0.rawValue) }
 
-let tokens = TokenService.make(secret: settings.configuration.jwtSecret)
+let authenticator = UpgradeAuthenticator(configuration: settings.configuration, logger: Logger(label: "push-daemon.auth"))
 let commands = CommandQueue(capacity: settings.commandQueueCapacity)
 let hooksDirectory = settings.configuration.hooksDirectory
 let listener = EventListener(settings: settings, commands: commands, logger: logger, makeDecider: {
     // Built on the listener thread, the only thread that ever calls it.
     HookEngine(scriptsDirectory: hooksDirectory, logger: Logger(label: "hooks"))
 })
-let server = PushServer(settings: settings, tokens: tokens, commands: commands, logger: logger)
+let server = PushServer(settings: settings, authenticator: authenticator, commands: commands, logger: logger)
 
 listener.start()
 do {

@@ -25,6 +25,12 @@ import Testing
         ("MESSAGING_WEB_URL", "chat.example.com", "web_url"),
         ("MESSAGING_WEB_URL", "ftp://chat.example.com/", "web_url"),
         ("MESSAGING_WEB_URL", "https://chat.example.com/#/", "web_url"),
+        ("MESSAGING_JWKS", "http://platform.example/jwks.json", "jwks"),
+        ("MESSAGING_JWKS", "relative/jwks.json", "jwks"),
+        ("MESSAGING_PROVISION_USERS", "yes", "provision_users"),
+        ("MESSAGING_JWT_REQUIRE_EXP", "no", "jwt_require_exp"),
+        ("MESSAGING_JWT_LEEWAY_SECONDS", "-1", "jwt_leeway_seconds"),
+        ("MESSAGING_CLAIM_USERNAME", "", "claim_username"),
     ])
     func badValuesNameTheirKey(_ variable: String, _ value: String, _ key: String) {
         do {
@@ -39,5 +45,16 @@ import Testing
 
     @Test func aShortSecretIsRefused() {
         #expect(throws: Configuration.Invalid.self) { try Configuration.load(path: nil, environment: ["MESSAGING_JWT_SECRET": "short"]) }
+    }
+
+    @Test func thePlatformsKeysMayReplaceTheSecret() throws {
+        #expect(throws: Configuration.Invalid.self) { try Configuration.load(path: nil, environment: [:]) }
+        let config = try Configuration.load(path: nil, environment: [
+            "MESSAGING_JWKS": "https://platform.example/.well-known/jwks.json", "MESSAGING_JWT_ISSUER": "https://platform.example, https://old.example",
+            "MESSAGING_JWT_AUDIENCE": "mundo-messaging", "MESSAGING_PROVISION_USERS": "from_token"])
+        #expect(config.jwtSecret.isEmpty && config.provisionFromToken)
+        #expect(config.jwtIssuers == ["https://platform.example", "https://old.example"] && config.jwtAudiences == ["mundo-messaging"])
+        #expect(try Configuration.load(path: nil, environment: ["MESSAGING_JWKS": "http://127.0.0.1:9000/jwks.json"]).jwks != nil)
+        #expect(try Configuration.load(path: nil, environment: ["MESSAGING_JWKS": "/etc/messaging/jwks.json"]).jwks == .file("/etc/messaging/jwks.json"))
     }
 }

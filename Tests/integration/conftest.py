@@ -40,11 +40,23 @@ def jwt_secret():
     raise RuntimeError("no jwt_secret in " + CONFIG)
 
 
-def make_jwt(claims, secret=None, alg="HS256"):
+ISSUER = os.environ.get("MESSAGING_TEST_ISSUER")
+AUDIENCE = os.environ.get("MESSAGING_TEST_AUDIENCE")
+
+
+def with_platform_claims(claims):
+    """The stack checks iss and aud (scripts/test.sh sets them): added unless the test set them;
+    a claim set to None is left out."""
+    full = {"iss": ISSUER, "aud": AUDIENCE, **claims}
+    return {k: v for k, v in full.items() if v is not None}
+
+
+def make_jwt(claims, secret=None, alg="HS256", header=None):
     """Builds an HS256 token by hand, for the forged/expired/odd-claim cases."""
     def b64(data):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    claims = with_platform_claims(claims)
+    header = b64(json.dumps(header or {"alg": alg, "typ": "JWT"}).encode())
     payload = b64(json.dumps(claims).encode())
     key = (secret or jwt_secret()).encode()
     signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
@@ -142,3 +154,41 @@ def wait_until(predicate, timeout=5.0, interval=0.05):
             return True
         time.sleep(interval)
     return False
+
+
+@pytest.fixture(scope="session")
+def platform_keys():
+    """An RS256, an ES256 and an EdDSA key of "the platform", published in the JWKS the stack
+    fetches. Tests that rotate keys publish these again when they finish."""
+    from platform_idp import PlatformKey, publish
+    keys = {alg: PlatformKey(alg) for alg in ("RS256", "ES256", "EdDSA")}
+    publish(*keys.values())
+    return keys
+
+
+@pytest.fixture(scope="session")
+def service_token():
+    """A service token with the users:write scope (the platform backend's credential)."""
+    return admin("service-token", "create", "--name", f"tests-{uuid.uuid4().hex[:8]}")
+
+
+class Service:
+    """The platform's backend calling the service API."""
+
+    def __init__(self, token):
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def put_user(self, sub, **fields):
+        return requests.put(f"{BASE_URL}/api/service/users/{requests.utils.quote(sub, safe='')}", json=fields,
+                            headers=self.headers, timeout=10)
+
+    def post(self, path, body=None):
+        return requests.post(BASE_URL + path, json=body, headers=self.headers, timeout=10)
+
+    def get(self, path):
+        return requests.get(BASE_URL + path, headers=self.headers, timeout=10)
+
+
+@pytest.fixture
+def service(service_token):
+    return Service(service_token)

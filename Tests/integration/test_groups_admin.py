@@ -165,7 +165,7 @@ def test_group_routes_require_authentication(alice, bob):
         ("PATCH", f"/api/messages/groups/{gid}", {"name": "x"}),
     ]:
         r = requests.request(method, BASE_URL + path, json=body, timeout=10)
-        assert_error(r, 401, "unauthorized")
+        assert_error(r, 401, "token_missing")
     assert roles_seen_by(alice, gid) == {alice.id: "admin", bob.id: "member"}
 
 

@@ -228,7 +228,7 @@ def test_edit_routes_require_authentication(alice, bob):
     for method, path, body in [("PATCH", f"/api/messages/{m['id']}", {"content": "x"}),
                                ("DELETE", f"/api/messages/{m['id']}", None),
                                ("GET", f"/api/messages/{m['id']}/history", None)]:
-        assert_error(requests.request(method, BASE_URL + path, json=body, timeout=10), 401, "unauthorized")
+        assert_error(requests.request(method, BASE_URL + path, json=body, timeout=10), 401, "token_missing")
     assert message_in_history(alice, did, m["id"])["content"] == "mine"
 
 

@@ -602,6 +602,78 @@ def test_presence(api):
     api.assert_covered(P, "GET")
 
 
+def test_directory_and_profiles(api, platform_keys):
+    from platform_idp import eventually, new_sub
+    alice, bob, carol = new_user("Alice"), new_user("Bob"), new_user("Carol")
+    direct_id(alice, bob)
+    tag = "conf" + uuid.uuid4().hex[:8]
+    sub = new_sub("conf")
+    token = platform_keys["RS256"].token({"sub": sub, "preferred_username": tag, "name": tag.upper()})
+    assert eventually(lambda: call(None, "GET", "/api/users/me", token=token).status_code == 200)
+    U = "/api/users"
+    first = api.check(U, "GET", call(alice, "GET", U, params={"q": "conf", "limit": 1})).json()          # 200
+    if first["nextCursor"]:
+        api.check(U, "GET", call(alice, "GET", U, params={"q": "conf", "limit": 1, "cursor": first["nextCursor"]}))
+    api.check(U, "GET", call(alice, "GET", U, params={"q": tag}))
+    api.check(U, "GET", call(alice, "GET", U, params={"q": ""}))                                         # 400
+    api.check(U, "GET", call(None, "GET", U, params={"q": "x"}))                                          # 401
+    api.assert_covered(U, "GET")
+    M = "/api/users/me"
+    api.check(M, "GET", call(alice, "GET", M))                                                           # 200
+    api.check(M, "GET", call(None, "GET", M, token=token))
+    api.check(M, "GET", call(None, "GET", M))                                                            # 401
+    api.assert_covered(M, "GET")
+    P = "/api/users/{userId}"
+    api.check(P, "GET", call(alice, "GET", f"/api/users/{bob.id}"))                                      # 200 with presence
+    api.check(P, "GET", call(alice, "GET", f"/api/users/{carol.id}"))                                    # 200 without
+    api.check(P, "GET", call(alice, "GET", "/api/users/abc"))                                            # 400
+    api.check(P, "GET", call(None, "GET", f"/api/users/{bob.id}"))                                       # 401
+    api.check(P, "GET", call(alice, "GET", f"/api/users/{MISSING_ID}"))                                  # 404
+    api.assert_covered(P, "GET")
+
+
+def test_service_api(api, service_token):
+    from conftest import admin
+    from platform_idp import new_numeric_sub, new_sub
+    reader = admin("service-token", "create", "--name", f"reader-{uuid.uuid4().hex[:6]}", "--scope", "users:read")
+    user = new_user("Plain")
+    sub = new_sub("conf")
+    S = "/api/service/users/{sub}"
+    body = {"username": "Conf User", "displayName": "Conf User", "avatar": "https://cdn.example.com/c.png", "roles": ["moderator"]}
+    api.request_body_ok(S, "PUT", body)
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{sub}", body, token=service_token))                # 201
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{sub}", {"avatar": None}, token=service_token))    # 200
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{sub}", {"roles": ["root"]}, token=service_token)) # 400
+    api.check(S, "PUT", call(user, "PUT", f"/api/service/users/{sub}", body))                                     # 401 user token
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{sub}", body))                                     # 401 none
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{sub}", body, token=reader))                       # 403
+    external_id = call(None, "GET", f"/api/service/users/{sub}", token=service_token).json()["user"]["id"]
+    api.check(S, "PUT", call(None, "PUT", f"/api/service/users/{external_id}", body, token=service_token))        # 409
+    api.assert_covered(S, "PUT")
+    api.check(S, "GET", call(None, "GET", f"/api/service/users/{sub}", token=reader))                             # 200
+    api.check(S, "GET", call(None, "GET", "/api/service/users/007", token=reader))                                # 400
+    api.check(S, "GET", call(None, "GET", f"/api/service/users/{sub}", token="mts_nope"))                         # 401
+    api.check(S, "GET", call(None, "GET", f"/api/service/users/{new_sub('none')}", token=reader))                 # 404
+    api.assert_covered(S, "GET")
+    B = "/api/service/users/bulk"
+    bulk = {"users": [{"sub": new_sub("bulk"), "displayName": "Bulk One"}, {"sub": new_numeric_sub(), "username": "bulk_two"}]}
+    api.request_body_ok(B, "POST", bulk)
+    api.check(B, "POST", call(None, "POST", B, bulk, token=service_token))                                        # 200
+    api.check(B, "POST", call(None, "POST", B, {"users": [{"sub": "+1"}]}, token=service_token))                  # 400
+    api.check(B, "POST", call(user, "POST", B, bulk))                                                             # 401
+    api.check(B, "POST", call(None, "POST", B, bulk, token=reader))                                               # 403
+    api.check(B, "POST", call(None, "POST", B, {"users": [{"sub": str(external_id)}]}, token=service_token))      # 409
+    api.assert_covered(B, "POST")
+    for action in ("deactivate", "reactivate"):
+        A = "/api/service/users/{sub}/" + action
+        api.check(A, "POST", call(None, "POST", f"/api/service/users/{sub}/{action}", token=service_token))       # 200
+        api.check(A, "POST", call(None, "POST", "/api/service/users/+1/" + action, token=service_token))          # 400
+        api.check(A, "POST", call(user, "POST", f"/api/service/users/{sub}/{action}"))                            # 401
+        api.check(A, "POST", call(None, "POST", f"/api/service/users/{sub}/{action}", token=reader))              # 403
+        api.check(A, "POST", call(None, "POST", f"/api/service/users/{new_sub('none')}/{action}", token=service_token))  # 404
+        api.assert_covered(A, "POST")
+
+
 def test_every_operation_is_covered(spec, request):
     """Every operation of the spec had all its documented statuses produced by a test above."""
     here = {item.name for item in request.session.items if item.module is request.module}

@@ -115,7 +115,7 @@ def test_read_state_access(make_user):
     assert_error(outsider.get(f"/api/messages/{did}/read-state"), 403, "forbidden")
     assert_error(outsider.get(f"/api/messages/{gid}/read-state"), 403, "forbidden")
     assert_error(alice.get(f"/api/messages/{MISSING_ID}/read-state"), 404, "conversation_not_found")
-    assert_error(requests.get(BASE_URL + f"/api/messages/{did}/read-state", timeout=10), 401, "unauthorized")
+    assert_error(requests.get(BASE_URL + f"/api/messages/{did}/read-state", timeout=10), 401, "token_missing")
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -206,5 +206,5 @@ def test_mute_access(make_user):
     assert_error(mute(carol, gid, True), 403, "forbidden")
     assert_error(mute(alice, MISSING_ID, True), 404, "conversation_not_found")
     r = requests.patch(BASE_URL + f"/api/messages/{did}/settings", json={"muted": True}, timeout=10)
-    assert_error(r, 401, "unauthorized")
+    assert_error(r, 401, "token_missing")
     assert conversation_of(alice, did)["muted"] is False and conversation_of(bob, did)["muted"] is False

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest import BASE_URL, admin, assert_error, direct, jwt_secret, make_jwt, send
+from conftest import BASE_URL, admin, assert_error, direct, jwt_secret, make_jwt, send, with_platform_claims
 from rest_helpers import history_of, snapshot
 
 
@@ -17,7 +17,7 @@ def b64(data):
 
 def unsigned(claims, alg="none"):
     header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    return f"{header}.{b64(json.dumps(claims).encode())}."
+    return f"{header}.{b64(json.dumps(with_platform_claims(claims)).encode())}."
 
 
 def bad_tokens(user):
@@ -46,10 +46,17 @@ def bad_tokens(user):
     }
 
 
-BAD_TOKEN_NAMES = sorted([
-    "forged_wrong_secret", "expired", "alg_none", "alg_none_with_signature", "alg_none_capitalised",
-    "nonexistent_user", "sub_not_a_number", "sub_zero", "sub_negative", "no_exp", "no_sub",
-    "tampered_payload", "truncated_signature", "two_parts", "garbage", "empty_segments", "binary"])
+# Each bad token and the code its 401 names.
+BAD_TOKEN_CODES = {
+    "forged_wrong_secret": "bad_signature", "expired": "token_expired", "alg_none": "wrong_algorithm",
+    "alg_none_with_signature": "wrong_algorithm", "alg_none_capitalised": "wrong_algorithm",
+    # our own HS256 tokens never create users (only the platform's JWKS-signed ones do)
+    "nonexistent_user": "unknown_user", "sub_not_a_number": "unknown_user",
+    "sub_zero": "invalid_subject", "sub_negative": "invalid_subject", "no_exp": "token_missing_expiry",
+    "no_sub": "invalid_subject", "tampered_payload": "bad_signature", "truncated_signature": "bad_signature",
+    "two_parts": "token_malformed", "garbage": "token_malformed", "empty_segments": "token_malformed",
+    "binary": "token_malformed"}
+BAD_TOKEN_NAMES = sorted(BAD_TOKEN_CODES)
 
 
 def get_list(headers):
@@ -68,15 +75,17 @@ def test_valid_token_works(alice):
 def test_bad_tokens_are_401(alice, name):
     token = bad_tokens(alice)[name]
     r = get_list({"Authorization": f"Bearer {token}"})
-    assert_error(r, 401, "unauthorized")
+    assert_error(r, 401, BAD_TOKEN_CODES[name])
     assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b c"])
-def test_missing_or_malformed_authorization_header_is_401(header):
+@pytest.mark.parametrize("header,code", [(None, "token_missing"), ("", "token_missing"), ("Bearer", "token_missing"),
+                                         ("Bearer ", "token_missing"), ("Basic dXNlcjpwYXNz", "token_missing"),
+                                         ("Token abc", "token_missing"), ("Bearer a b c", "token_malformed")])
+def test_missing_or_malformed_authorization_header_is_401(header, code):
     headers = {} if header is None else {"Authorization": header}
     r = get_list(headers)
-    assert_error(r, 401, "unauthorized")
+    assert_error(r, 401, code)
     assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
 
 
@@ -161,7 +170,8 @@ def test_matrix_unauthenticated_401_and_nothing_changes(room, alice, index, who)
     }[who]
     before = snapshot(alice, cid)
     name, method, path, body = endpoint_calls(cid, mid)[index]
-    assert_error(call(headers, method, path, body), 401, "unauthorized")
+    code = {"no_token": "token_missing", "expired": "token_expired", "forged": "bad_signature", "nonexistent_user": "unknown_user"}[who]
+    assert_error(call(headers, method, path, body), 401, code)
     assert snapshot(alice, cid) == before
 
 
@@ -171,13 +181,13 @@ def test_matrix_unauthenticated_401_and_nothing_changes(room, alice, index, who)
     ("POST", "/api/messages/groups", {"name": "g", "participantIds": [1]}),
 ])
 def test_unscoped_endpoints_need_a_token(method, path, body):
-    assert_error(call({}, method, path, body), 401, "unauthorized")
+    assert_error(call({}, method, path, body), 401, "token_missing")
 
 
 def test_authentication_comes_before_id_and_body_checks():
     # No information about routes' inputs leaks to an anonymous caller.
-    assert_error(call({}, "GET", "/api/messages/abc", None), 401, "unauthorized")
-    assert_error(call({}, "POST", "/api/messages/1", {"content": 5}), 401, "unauthorized")
+    assert_error(call({}, "GET", "/api/messages/abc", None), 401, "token_missing")
+    assert_error(call({}, "POST", "/api/messages/1", {"content": 5}), 401, "token_missing")
 
 
 def test_history_after_forbidden_attempts_is_intact(room, alice):

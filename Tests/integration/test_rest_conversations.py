@@ -46,7 +46,7 @@ def test_open_direct_from_the_other_side_is_the_same_conversation(alice, bob):
 def test_participant_entries_have_the_documented_fields(alice, bob):
     r = alice.post("/api/messages/conversations", {"participantId": bob.id})
     for p in r.json()["conversation"]["participants"]:
-        assert set(p) == {"id", "username", "displayName", "avatar", "role"}
+        assert set(p) == {"id", "username", "displayName", "avatar", "deactivated", "role"}
     me = next(p for p in r.json()["conversation"]["participants"] if p["id"] == alice.id)
     assert me["username"] == alice.username and me["displayName"] == "Alice"
 

@@ -24,7 +24,7 @@ def test_history_oldest_first_with_message_shape(alice, bob):
     assert set(first) >= {"id", "conversationId", "senderId", "sender", "content", "mediaUrl", "mediaType",
                           "clientMessageId", "replyToId", "createdAt", "editedAt", "deletedAt", "reactions"}
     assert first["conversationId"] == cid and first["senderId"] == alice.id
-    assert first["sender"] == {"id": alice.id, "username": alice.username, "displayName": "Alice", "avatar": None}
+    assert first["sender"] == {"id": alice.id, "username": alice.username, "displayName": "Alice", "avatar": None, "deactivated": False}
     assert first["reactions"] == []
     # The same history from the other participant.
     assert [m["id"] for m in bob.get(f"/api/messages/{cid}").json()["messages"]] == [m["id"] for m in sent]

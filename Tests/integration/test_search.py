@@ -432,7 +432,7 @@ def test_query_with_invalid_percent_encoding_is_refused(alice):
 
 
 def test_search_requires_authentication():
-    assert_error(requests.get(BASE_URL + "/api/messages/search", params={"q": "x"}, timeout=10), 401, "unauthorized")
+    assert_error(requests.get(BASE_URL + "/api/messages/search", params={"q": "x"}, timeout=10), 401, "token_missing")
 
 
 def test_search_with_no_conversations_is_empty(alice):
