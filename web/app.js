@@ -119,6 +119,7 @@ async function route() {
 function showTokenScreen(reason) {
   const texts = {
     expired: "Your session has ended. The page that opened this one hands over a new sign-in; or paste a new token.",
+    invalid: "This sign-in was not accepted. The page that opened this one hands over a new one; or paste a new token.",
     deactivated: "This account has been deactivated.",
   };
   document.getElementById("token-reason").textContent = texts[reason] ?? "This page needs an access token.";

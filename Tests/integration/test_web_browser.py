@@ -506,3 +506,14 @@ def test_resync_required_reloads_what_is_shown_from_rest(web, alice, bob, carol)
     expect(b.page.locator(".messages .message .content")).to_have_text(["uno", "dos", "tres", "cuatro"])
     expect(b.conversation_item(elsewhere).locator(".conversation-preview")).to_have_text("hola desde otra conversación")
     expect(b.conversation_item(elsewhere).locator(".unread-badge")).to_have_text("1")
+
+
+def test_deactivated_account_is_signed_out_without_reconnecting(web, make_user):
+    carla = make_user("Carla")
+    c = web(carla)
+    admin("user", "deactivate", "--sub", str(carla.id))  # the stream closes with 4003
+    expect(c.page.locator("#token-screen")).to_be_visible()
+    expect(c.page.locator("#token-reason")).to_have_text("This account has been deactivated.")
+    opened = len(c.sockets)
+    time.sleep(2)
+    assert len(c.sockets) == opened, c.sockets

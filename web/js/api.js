@@ -14,6 +14,9 @@ export class ApiError extends Error {
   }
 }
 
+// What a 401's code means for the sign-in (docs/openapi.yaml lists every refusal code).
+const TOKEN_REFUSALS = { token_expired: "expired", account_deactivated: "deactivated" };
+
 async function request(method, path, body) {
   const headers = { Authorization: `Bearer ${currentToken()}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -32,7 +35,7 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     const error = payload?.error ?? { code: "http_" + response.status, message: `The server answered ${response.status}.` };
-    if (response.status === 401) requestNewToken("expired");
+    if (response.status === 401) requestNewToken(TOKEN_REFUSALS[error.code] ?? "invalid");
     throw new ApiError(response.status, error.code, error.message);
   }
   return payload;
