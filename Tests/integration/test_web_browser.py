@@ -245,6 +245,13 @@ def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, ali
                            " <= document.querySelector('.message-scroller').clientWidth")
     b.send("¡Claro que sí!")
     expect(b.message("¡Claro que sí!")).not_to_have_class(re.compile("pending"))
+    b.page.click("text=Attach")  # a link the server refuses: shown as not sent, with its reason
+    b.page.fill(".media-url", "ftp://example.com/x.jpg")
+    b.page.press("#composer-input", "Enter")
+    failed = b.page.locator(".message.failed")
+    expect(failed).to_contain_text("Not sent (")
+    failed.get_by_role("button", name="Discard").click()
+    expect(failed).to_have_count(0)
     b.screenshot("phone-conversation")
     b.page.click(".back-link")
     expect(b.page.locator("#conversation-list")).to_be_visible()

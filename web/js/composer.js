@@ -45,6 +45,12 @@ async function deliver(conversationId, entry) {
   }
 }
 
+// A failed send the person gives up on (e.g. a link the server refused).
+export function discardSend(conversationId, clientMessageId) {
+  thread(conversationId).pending.delete(clientMessageId);
+  changed("messages", conversationId);
+}
+
 // Retry of a failed send, with the same clientMessageId.
 export function retrySend(conversationId, clientMessageId) {
   const entry = thread(conversationId).pending.get(clientMessageId);

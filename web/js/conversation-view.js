@@ -2,7 +2,7 @@
 // "seen by" under the last message, typing indicators, and the composer.
 import { api } from "./api.js";
 import { avatar, fill, h } from "./dom.js";
-import { retrySend, createComposer } from "./composer.js";
+import { createComposer, discardSend, retrySend } from "./composer.js";
 import { presenceDot } from "./conversation-list.js";
 import { messageItem } from "./message-item.js";
 import { showToast } from "./notifier.js";
@@ -154,6 +154,7 @@ export class ConversationView {
       actions: {
         reply: (m) => this.composer.setReply(m),
         retry: (key) => retrySend(this.conversationId, key),
+        discard: (key) => discardSend(this.conversationId, key),
         canDelete: (m) => m.senderId === state.me || (conversation.type === "group" && isAdmin(conversation)),
         editDraft: this.editDraft,
         startEditing: (id) => { this.editingId = id; this.editDraft.text = null; this.renderMessages(); },

@@ -74,8 +74,9 @@ export function messageItem(message, { isGroup, editing, actions }) {
       : message.content && h("p", { class: "content" }, message.content);
   const status = message.pending
     ? message.status === "failed"
-      ? h("span", { class: "status" }, "Not sent. ",
-        h("button", { type: "button", class: "link-button", onclick: () => actions.retry(message.clientMessageId) }, "Retry"))
+      ? h("span", { class: "status" }, `Not sent${message.error ? ` (${message.error})` : ""}. `,
+        h("button", { type: "button", class: "link-button", onclick: () => actions.retry(message.clientMessageId) }, "Retry"),
+        h("button", { type: "button", class: "link-button", onclick: () => actions.discard(message.clientMessageId) }, "Discard"))
       : h("span", { class: "status" }, "Sending…")
     : null;
   const buttons = message.pending || message.deleted ? [] : [
