@@ -361,12 +361,21 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     a.page.locator(f'.member[data-user-id="{carol.id}"]').get_by_role("button", name="Remove").click()
     expect(a.page.locator(".member")).to_have_count(2)
     a.screenshot("desktop-group-info")
+    a.page.fill(".inline-form input[type=url]", "https://example.com/milonga.png")
+    a.page.click(".inline-form button[type=submit] >> nth=1")
+    expect(b.conversation_item(group).locator("img.avatar")).to_have_attribute("src", "https://example.com/milonga.png")
+
     b.open(f"#/c/{group}/info")  # Bob is an admin now: he can manage members too
-    expect(b.page.locator(f'.member[data-user-id="{alice.id}"]').get_by_role("button", name="Make member")).to_have_count(1)
+    b.page.locator(f'.member[data-user-id="{alice.id}"]').get_by_role("button", name="Make member").click()
+    expect(a.page.locator(f'.member[data-user-id="{alice.id}"] .role')).to_have_text("member")
+    expect(a.page.locator(".inline-form")).to_have_count(0)  # no admin controls for her any more
     b.page.once("dialog", lambda dialog: dialog.accept())
     b.page.get_by_role("button", name="Leave group").click()
     expect(b.conversation_item(group)).to_have_count(0)
     expect(a.page.locator(".member")).to_have_count(1)
+    # The last admin left: the longest-standing member (Alice) is promoted automatically.
+    expect(a.page.locator(f'.member[data-user-id="{alice.id}"] .role')).to_have_text("admin")
+    expect(a.page.locator(".inline-form")).to_have_count(2)
 
 
 def test_reconnect_backoff_is_exponential_with_jitter_and_capped(web, alice):
