@@ -227,6 +227,7 @@ def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, ali
     direct(carol, bob)
     send(alice, conversation, "Una palabra muy larga: " + "milonguero" * 20)
     send(alice, conversation, "", mediaUrl="https://example.com/abrazo.jpg", mediaType="image")
+    send(alice, conversation, "La clase", mediaUrl="https://example.com/clase.mp4", mediaType="video")
     b = web(bob, viewport=PHONE)
 
     def no_horizontal_scroll():
@@ -239,7 +240,8 @@ def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, ali
     b.conversation_item(conversation).click()
     expect(b.page.locator(".conversation-title")).to_have_text("Alice")
     expect(b.page.locator("#conversation-list")).to_be_hidden()  # one pane at a time
-    expect(b.page.locator(".message .media, .message .media-link")).to_have_count(1)
+    expect(b.page.locator(".message img.media, .message .media-link")).to_have_count(1)  # inline, or its link
+    expect(b.page.locator(".message video.media[controls]")).to_have_count(1)
     assert no_horizontal_scroll()
     assert b.page.evaluate("document.querySelector('.message-scroller').scrollWidth"
                            " <= document.querySelector('.message-scroller').clientWidth")
