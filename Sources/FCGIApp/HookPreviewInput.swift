@@ -9,6 +9,8 @@ import MessagingCore
 /// "name"}, "recipient"?: {"focused", "muted", "unreadTotal", "unreadInConversation", "isSender"}}`.
 struct HookPreviewInput {
     static let events = ["new_message", "reaction_added", "message_read"]
+    /// The function of `lua/notifications.lua` that decides each event.
+    static let hookFunctions = ["new_message": "on_message", "reaction_added": "on_reaction", "message_read": "on_read"]
     /// The made-up ids: the recipient is never the sender unless `recipient.isSender` says so.
     static let conversationId: Int64 = 1
     static let senderId: Int64 = 1

@@ -260,7 +260,7 @@ def test_phone_viewport_list_and_conversation_without_horizontal_scroll(web, ali
     assert no_horizontal_scroll()
 
 
-def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff):
+def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff, editable_script):
     a = web(alice)
     expect(a.page.locator("#open-staff")).to_be_hidden()
     s = web(staff, route="#/staff")
@@ -278,6 +278,17 @@ def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff):
     expect(s.page.locator(".decision")).to_contain_text("No toast.")
     expect(s.page.locator(".decision")).to_contain_text("Scroll to the newest message: yes")
     s.screenshot("desktop-staff")
+    # A script that fails at run time: the preview says the built-in default decided, and why.
+    editable_script("notifications.lua", "  local sender, recipient = event.sender or {}, event.recipient or {}",
+                    '  error("boom from the staff test")')
+    for _ in range(20):  # picked up within about a second
+        s.page.click(".preview-form button[type=submit]")
+        expect(s.page.locator(".decision")).to_have_count(1)
+        if "built-in default" in s.page.locator(".decision").inner_text():
+            break
+        time.sleep(0.2)
+    expect(s.page.locator(".decision")).to_contain_text("Decided by the built-in default")
+    expect(s.page.locator(".decision .error-text")).to_contain_text("boom from the staff test")
 
 
 def test_expired_token_asks_for_a_new_one_instead_of_reconnecting_then_resumes(web, alice, bob):

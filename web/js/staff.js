@@ -6,7 +6,8 @@ import { fill, formatTime, h } from "./dom.js";
 
 function statusTable(status) {
   return h("div", { class: "hook-status" },
-    h("p", {}, `Folder ${status.directory}: `, h("strong", { class: status.healthy ? "ok" : "bad" }, status.healthy ? "healthy" : "has problems")),
+    // `folder` (or `directory` from servers before it was renamed).
+    h("p", {}, `Folder ${status.folder ?? status.directory}: `, h("strong", { class: status.healthy ? "ok" : "bad" }, status.healthy ? "healthy" : "has problems")),
     h("table", {},
       h("thead", {}, h("tr", {}, ["Script", "State", "Loaded", "Load error", "Last runtime error"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, status.scripts.map((script) => h("tr", {},
@@ -15,7 +16,19 @@ function statusTable(status) {
         h("td", {}, script.loadedAt ? formatTime(script.loadedAt) : "—"),
         h("td", { class: script.loadError ? "error-text" : null }, script.loadError ?? "—"),
         h("td", { class: script.lastRuntimeError ? "error-text" : null }, script.lastRuntimeError ?? "—"))))),
-    status.compileErrors.length > 0 && h("ul", { class: "error-text" }, status.compileErrors.map((e) => h("li", {}, `${e.file}: ${e.error}`))));
+    status.compileErrors.length > 0 && h("ul", { class: "error-text" }, status.compileErrors.map((e) => h("li", {}, `${e.file}: ${e.error}`))),
+    status.suspended?.length > 0 && h("p", { class: "error-text" }, `Suspended (the built-in defaults decide for now): ${status.suspended.join(", ")}`),
+    status.failures?.length > 0 && failureTable(status.failures));
+}
+
+// Failed or skipped hook calls over the whole deployment (servers that report them).
+function failureTable(failures) {
+  return h("table", { class: "hook-failures" },
+    h("caption", {}, "Hook failures in the last day"),
+    h("thead", {}, h("tr", {}, ["Function", "Kind", "Last 5 min", "Last day", "Last", "Error"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, failures.map((f) => h("tr", {},
+      h("td", {}, `${f.script} ${f.function}`), h("td", {}, f.kind), h("td", {}, f.lastFiveMinutes), h("td", {}, f.lastDay),
+      h("td", {}, formatTime(f.lastAt)), h("td", { class: "error-text" }, f.lastError ?? "—")))));
 }
 
 function decisionView(preview) {

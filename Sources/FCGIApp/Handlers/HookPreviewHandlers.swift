@@ -16,12 +16,17 @@ enum HookPreviewHandlers {
         let decision = hooks.notification(forEvent: preview.event, preview.input) ?? .null
         let after = NotificationScriptState(hooks.status())
         // The engine falls back to the built-in default silently; the status tells that it did:
-        // no usable script, or a runtime error recorded by this very call.
+        // no usable script, a runtime error recorded by this very call, or the function
+        // suspended for running past its limits (where the status lists suspensions).
         let failedNow = after.lastRuntimeErrorAt != nil && after.lastRuntimeErrorAt != before.lastRuntimeErrorAt
+        let function = HookPreviewInput.hookFunctions[preview.event] ?? ""
+        let suspended = after.suspended.contains("notifications." + function)
+        let problem: String? = failedNow ? after.lastRuntimeError
+            : suspended ? "notifications.lua: \(function) is suspended after running past its limits; the built-in default decides for now" : nil
         return .json(200, [
             "decision": decision,
-            "usedBuiltin": .bool(after.usingBuiltinDefaults || failedNow),
-            "scriptError": failedNow ? JSON(after.lastRuntimeError) : .null,
+            "usedBuiltin": .bool(after.usingBuiltinDefaults || failedNow || suspended),
+            "scriptError": JSON(problem),
             "input": preview.input,
         ])
     }
@@ -32,8 +37,11 @@ private struct NotificationScriptState {
     var usingBuiltinDefaults = true
     var lastRuntimeError: String?
     var lastRuntimeErrorAt: String?
+    /// "script.function" of the hooks the thread does not call for now.
+    var suspended: Set<String> = []
 
     init(_ status: JSON) {
+        suspended = Set(status["suspended"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         guard let entry = status["scripts"]?.arrayValue?.first(where: { $0["file"]?.stringValue?.hasSuffix("notifications.lua") == true }) else {
             return
         }
