@@ -1,5 +1,5 @@
 # The project's commands; the README explains each.
-.PHONY: up down status test unit bench build
+.PHONY: up down status test unit bench build coverage
 
 up:          ## build and start the local stack (Postgres, pool, push daemon, nginx on :8080)
 	scripts/stack.sh up
@@ -18,3 +18,6 @@ build:
 
 bench:       ## release build, benchmarks, results into BENCHMARKS.md
 	scripts/bench.sh
+
+coverage:    ## line and function coverage of Sources/ by every test (instrumented build; not in CI)
+	scripts/coverage.sh

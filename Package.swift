@@ -24,6 +24,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
 
+        // The hook sandbox's limits and the budgeted replacements of Lua's long-running library
+        // functions, in C because they raise Lua errors (a longjmp must never cross Swift frames).
+        .target(name: "CLuaSandbox", dependencies: ["CLua"]),
+
         // JSON values: request parsing, response and event rendering, Lua hook input and output.
         .target(name: "JSON"),
 
@@ -38,17 +42,28 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Transport of what the processes observe: Prometheus metrics and their HTTP endpoint,
+        // the logfmt log handler. Only the servers link it (not messaging-admin).
+        .target(
+            name: "Observability",
+            dependencies: [
+                "MessagingCore", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         // Embedded Lua 5.4 and the H2AC contract. Knows nothing of HTTP or Postgres.
-        .target(name: "Hooks", dependencies: ["CLua", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Hooks", dependencies: ["CLua", "CLuaSandbox", "JSON", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(
             name: "FCGIApp",
             dependencies: [
-                "CFastCGI", "MessagingCore", "Hooks",
+                "CFastCGI", "MessagingCore", "Hooks", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -56,7 +71,8 @@ let package = Package(
         .executableTarget(
             name: "PushDaemon",
             dependencies: [
-                "MessagingCore", "Hooks",
+                "MessagingCore", "Hooks", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -81,11 +97,12 @@ let package = Package(
             dependencies: ["PushDaemon", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         .testTarget(name: "FCGIAppTests", dependencies: ["FCGIApp"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "MessagingCore", "Postgres"]),
         .testTarget(
             name: "HooksTests",
             dependencies: ["Hooks", "JSON", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

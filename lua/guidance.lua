@@ -5,8 +5,6 @@ local text = require("lib.text")
 
 local guidance = {}
 
-local MAX_GROUP_NAME = 100
-
 local function step(id, title, skip)
   return { id = id, title = title, skip = skip == true }
 end
@@ -62,8 +60,9 @@ function guidance.validate_group(input)
   if not text.nonempty(input.name) then
     return { field = "name", message = "Please give the group a name." }
   end
-  if utf8.len(input.name) ~= nil and utf8.len(input.name) > MAX_GROUP_NAME then
-    return { field = "name", message = "A group name can be at most " .. MAX_GROUP_NAME .. " characters long." }
+  local limit = (input.limits or {}).nameCharacters  -- the server's limit, so the wording matches it
+  if limit ~= nil and utf8.len(input.name) ~= nil and utf8.len(input.name) > limit then
+    return { field = "name", message = "A group name can be at most " .. limit .. " characters long." }
   end
   local ids = input.participantIds
   if type(ids) ~= "table" or #ids == 0 then

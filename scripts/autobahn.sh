@@ -13,7 +13,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export STACK_DIR=${STACK_DIR:-$ROOT/var/autobahn}
 case "$STACK_DIR" in /*) ;; *) STACK_DIR=$ROOT/$STACK_DIR ;; esac
-export HTTP_PORT=${HTTP_PORT:-38080} PG_PORT=${PG_PORT:-55438} PUSH_PORT=${PUSH_PORT:-38090}
+# Every port of its own, the metrics ones included, so it runs beside `make up` and `make test`.
+export HTTP_PORT=${HTTP_PORT:-48080} PG_PORT=${PG_PORT:-55438} PUSH_PORT=${PUSH_PORT:-48090}
+export METRICS_PORT=${METRICS_PORT:-48464} PUSH_METRICS_PORT=${PUSH_METRICS_PORT:-48465}
 PY27=${PY27:-$(ls -d "$HOME"/.pyenv/versions/2.7*/bin/python 2>/dev/null | tail -n 1)}
 [ -x "$PY27" ] || { echo "Python 2.7 not found (set PY27)" >&2; exit 1; }
 if ! "$PY27" -c "import autobahntestsuite" 2>/dev/null; then

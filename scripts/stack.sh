@@ -47,7 +47,8 @@ pg_dir() {
     echo "$dir"
 }
 
-bin_path() { swift build -c "$BUILD_CONFIG" --show-bin-path --package-path "$ROOT" 2>/dev/null; }
+# SWIFT_BUILD_FLAGS: extra `swift build` flags (scripts/coverage.sh builds instrumented binaries apart).
+bin_path() { swift build -c "$BUILD_CONFIG" ${SWIFT_BUILD_FLAGS:-} --show-bin-path --package-path "$ROOT" 2>/dev/null; }
 
 start_postgres() {
     local dir; dir=$(pg_dir)
@@ -145,7 +146,7 @@ up() {
     mkdir -p "$RUN" "$LOGS"
     if [ "${SKIP_BUILD:-0}" != 1 ]; then
         echo "building ($BUILD_CONFIG)..."
-        swift build -c "$BUILD_CONFIG" --package-path "$ROOT" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 3
+        swift build -c "$BUILD_CONFIG" ${SWIFT_BUILD_FLAGS:-} --package-path "$ROOT" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -n 3
     fi
     local bin; bin=$(bin_path)
     start_postgres

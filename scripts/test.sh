@@ -9,8 +9,8 @@ cd "$ROOT"
 
 WITH_TEST_TOOLS=1 scripts/install-deps.sh
 echo "== unit tests"
-swift build --build-tests 2>&1 | grep -E "error|Build" | tail -n 5
-swift test --skip-build 2>&1 | tail -n 15
+swift build --build-tests ${SWIFT_BUILD_FLAGS:-} 2>&1 | grep -E "error|Build" | tail -n 5
+swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tail -n 15
 
 export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-55433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
 export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_METRICS_PORT:-19465}
@@ -34,7 +34,7 @@ JWKS_SERVER=$!
 rm -rf "$STACK_DIR/lua" && mkdir -p "$STACK_DIR" && cp -r lua "$STACK_DIR/lua"
 export HOOKS_DIR=$STACK_DIR/lua
 scripts/stack.sh up >/dev/null
-BIN=$(swift build --show-bin-path)
+BIN=$(swift build ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
 export MESSAGING_BASE_URL=http://127.0.0.1:$HTTP_PORT MESSAGING_CONFIG=$STACK_DIR/messaging.conf \
     MESSAGING_ADMIN=$BIN/messaging-admin MESSAGING_STACK_DIR=$STACK_DIR MESSAGING_ROOT=$ROOT MESSAGING_BIN=$BIN
 python3 -m pytest -q -p no:cacheprovider Tests/integration "$@"

@@ -7,7 +7,7 @@ import MessagingCore
 /// change's NOTIFY reaches this socket when its transaction commits, before the client who made
 /// the change hears back, so the next request anywhere sees it. While the connection is down the
 /// cache is not trusted; reconnection is tried at most once a second.
-final class AccountChangeFeed: @unchecked Sendable {
+final class AccountChangeFeed: @unchecked Sendable {  // the connection and its retry state are guarded by its lock
     static let channel = "chat_accounts"
 
     private let settings: PostgresSettings

@@ -3,7 +3,7 @@ import Logging
 import MessagingCore
 
 /// The REST API: routes, authentication, and the one place where errors become responses.
-struct Application {
+struct Application: Sendable {
     let router: Router
 
     init() {
@@ -43,6 +43,9 @@ struct Application {
             case let .found(route, parameters):
                 routeName = route.name
                 if request.bodyTooLarge { throw APIError.payloadTooLarge }
+                if let key = request.invalidQueryKeys.first {
+                    throw APIError.badRequest("invalid_query", "The query parameter '\(key)' is not valid percent-encoded UTF-8.")
+                }
                 var caller = Caller(userId: 0, roles: [])
                 switch route.access {
                 case .open:

@@ -16,9 +16,10 @@ struct Exchange {
         get throws { try context.database() }
     }
 
-    /// A numeric id from the path: anything else is a 400, never a 500.
+    /// A numeric id from the path: plain digits, no sign, no leading zeros; anything else is a
+    /// 400, never a 500 (and never another id: `+1` and `001` are not user 1).
     func pathId(_ name: String) throws -> Int64 {
-        guard let text = parameters[name], let id = Int64(text), id > 0 else {
+        guard let text = parameters[name], let id = Int64(text), id > 0, String(id) == text else {
             throw APIError.badRequest("invalid_id", "\(name) must be a positive integer.")
         }
         return id

@@ -20,8 +20,10 @@ final class FastCGIConnection {
 
     func readRequest() -> HTTPRequest {
         let method = parameter("REQUEST_METHOD") ?? "GET"
-        // DOCUMENT_URI is already without the query string; REQUEST_URI is the fallback.
-        let uri = parameter("DOCUMENT_URI") ?? parameter("REQUEST_URI") ?? "/"
+        // REQUEST_URI as the client sent it: routes match raw segments and each parameter is
+        // decoded once. nginx's DOCUMENT_URI is already decoded, so `/1%3Fx` or `/1%2Fread-state`
+        // would be decoded a second time and routed as something else.
+        let uri = parameter("REQUEST_URI") ?? parameter("DOCUMENT_URI") ?? "/"
         let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
         let declaredLength = Int(parameter("CONTENT_LENGTH") ?? "") ?? 0
         let tooLarge = declaredLength > maxBodyBytes
@@ -33,10 +35,12 @@ final class FastCGIConnection {
             }
             body.removeSubrange(Int(max(read, 0))...)
         }
+        let query = QueryString(parameter("QUERY_STRING") ?? "")
         return HTTPRequest(
             method: method,
             path: path,
-            query: HTTPRequest.parseQuery(parameter("QUERY_STRING") ?? ""),
+            query: query.values,
+            invalidQueryKeys: query.invalidKeys,
             contentType: parameter("CONTENT_TYPE"),
             authorization: parameter("HTTP_AUTHORIZATION"),
             requestId: parameter("HTTP_X_REQUEST_ID") ?? parameter("REQUEST_ID") ?? RequestId.make(),

@@ -7,6 +7,8 @@ struct HTTPRequest {
     /// The path without the query string, percent-decoding not applied (segments decode themselves).
     let path: String
     let query: [String: String]
+    /// Query keys whose key or value was not valid percent-encoded UTF-8 (answered with a 400).
+    let invalidQueryKeys: [String]
     let contentType: String?
     let authorization: String?
     let requestId: String
@@ -14,34 +16,6 @@ struct HTTPRequest {
     /// Set when the declared body was larger than allowed; the body was not read.
     let bodyTooLarge: Bool
 
-    /// Query string parsing: `a=1&b=x%20y`; later duplicates win.
-    static func parseQuery(_ query: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = percentDecode(String(parts[0]), plusAsSpace: true) else { continue }
-            result[key] = parts.count > 1 ? percentDecode(String(parts[1]), plusAsSpace: true) ?? "" : ""
-        }
-        return result
-    }
-}
-
-/// Decodes %XX escapes; nil when the escapes are malformed or the bytes are not UTF-8.
-func percentDecode(_ text: String, plusAsSpace: Bool = false) -> String? {
-    var bytes: [UInt8] = []
-    var iterator = Array(text.utf8).makeIterator()
-    while let byte = iterator.next() {
-        if byte == UInt8(ascii: "%") {
-            guard let hi = iterator.next(), let lo = iterator.next(),
-                  let value = UInt8(String(decoding: [hi, lo], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(value)
-        } else if plusAsSpace && byte == UInt8(ascii: "+") {
-            bytes.append(UInt8(ascii: " "))
-        } else {
-            bytes.append(byte)
-        }
-    }
-    return String(validating: bytes, as: UTF8.self)
 }
 
 /// What a handler answers. Bodies are JSON; 204 has none.

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import MessagingCore
+import Observability
 import Prometheus
 
 /// The supervisor's side of the pool metrics: one Prometheus registry fed by every worker's
 /// reports (see WorkerMetrics) and by the supervisor's own events, served on `metrics_listen`.
-final class PoolMetrics: @unchecked Sendable {
+final class PoolMetrics: @unchecked Sendable {  // `threadStates` is guarded by its lock; the registry is thread-safe
     let channel: PoolMetricsChannel
     private let registry = PrometheusCollectorRegistry()
     private let common: CommonMetrics
@@ -59,7 +60,10 @@ final class PoolMetrics: @unchecked Sendable {
         }
         for (kind, count) in report.postgresErrors { common.postgresErrors(kind: kind, count: count) }
         if report.postgresReconnects > 0 { common.postgresReconnects(count: report.postgresReconnects) }
-        for (kind, count) in report.hookFailures { common.hookFailures(kind: kind, count: count) }
+        for (key, count) in report.hookFailures {
+            let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { common.hookFailures(kind: parts[0], function: parts[1], count: count) }
+        }
         if report.sendBatches.sends > 0 {
             registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "together")]).increment(by: Int64(report.sendBatches.together))
             registry.makeCounter(descriptor: MetricCatalog.fcgiSendBatches, labels: [("outcome", "one_by_one")]).increment(by: Int64(report.sendBatches.oneByOne))

@@ -4,7 +4,7 @@ import MessagingCore
 
 /// A worker process's shared identity machinery: the token verifier (with the signing keys), the
 /// account cache and the feed that keeps it current, and the resolver that uses them.
-final class ProcessIdentity: @unchecked Sendable {
+final class ProcessIdentity: @unchecked Sendable {  // immutable; each member synchronizes itself (TokenVerifier is not marked Sendable)
     let verifier: TokenVerifier
     let cache: AccountCache
     let feed: AccountChangeFeed

@@ -2,8 +2,8 @@ import MessagingCore
 
 /// Maps method + path to a handler. Literal segments win over parameters, so
 /// `/api/messages/conversations` is never read as a conversation id.
-struct Router {
-    enum Segment: Equatable {
+struct Router: Sendable {
+    enum Segment: Equatable, Sendable {
         case literal(String)
         case parameter(String)
     }
@@ -16,13 +16,13 @@ struct Router {
         case service(scope: String)
     }
 
-    struct Route {
+    struct Route: Sendable {
         let method: String
         let segments: [Segment]
         /// The pattern as written, for logs and metrics ("POST /api/messages/:conversationId").
         let name: String
         let access: Access
-        let handler: (Exchange) throws -> HTTPResponse
+        let handler: @Sendable (Exchange) throws -> HTTPResponse
     }
 
     enum Match {
@@ -33,11 +33,11 @@ struct Router {
 
     private(set) var routes: [Route] = []
 
-    mutating func add(_ method: String, _ pattern: String, authenticated: Bool = true, _ handler: @escaping (Exchange) throws -> HTTPResponse) {
+    mutating func add(_ method: String, _ pattern: String, authenticated: Bool = true, _ handler: @escaping @Sendable (Exchange) throws -> HTTPResponse) {
         add(method, pattern, access: authenticated ? .user : .open, handler)
     }
 
-    mutating func add(_ method: String, _ pattern: String, access: Access, _ handler: @escaping (Exchange) throws -> HTTPResponse) {
+    mutating func add(_ method: String, _ pattern: String, access: Access, _ handler: @escaping @Sendable (Exchange) throws -> HTTPResponse) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
         }
@@ -69,8 +69,7 @@ struct Router {
                 guard text == part else { return nil }
                 literals += 1
             case let .parameter(name):
-                guard let decoded = percentDecode(part) else { return nil }
-                parameters[name] = decoded
+                parameters[name] = PercentDecoding.decode(part, lossy: true)
             }
         }
         return (parameters, literals)

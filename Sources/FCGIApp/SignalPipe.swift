@@ -3,6 +3,7 @@ import Foundation
 /// Signals turned into bytes on a pipe, read by the main loop (php-fpm's way): a handler does
 /// nothing but write(2), and all decisions happen in ordinary code.
 enum SignalPipe {
+    // Set once by install() before any handler can run, then only read (also by the handler).
     nonisolated(unsafe) static var writeEnd: Int32 = -1
     nonisolated(unsafe) static var readEnd: Int32 = -1
 

@@ -1,12 +1,13 @@
 import Foundation
 import Hooks
 import MessagingCore
+import Observability
 
 /// A worker process's side of the pool metrics: request threads record into one locked report,
 /// and a reporting thread sends it to the supervisor about once a second (and once more before
 /// the process exits), so counts are pool-wide and exact. Without a channel (a worker started
 /// by hand) everything is recorded and dropped.
-final class WorkerMetrics: @unchecked Sendable {
+final class WorkerMetrics: @unchecked Sendable {  // `pending` is guarded by `lock`, sends by `sendLock`
     private let descriptor: Int32?
     private let lock = NSLock()
     private var pending: WorkerMetricsReport
@@ -18,13 +19,17 @@ final class WorkerMetrics: @unchecked Sendable {
         pending = WorkerMetricsReport(pid: getpid())
     }
 
-    /// Starts the reporting thread; `threadStates` gives (busy, total) at each report.
-    func startReporting(threadStates: @escaping () -> (busy: Int, total: Int)) {
+    /// Starts the reporting thread; `threadStates` gives (busy, total) at each report. Hook
+    /// failures are counted here and told to `ledger` (the status page's source).
+    func startReporting(ledger: HookFailureLedger, threadStates: @escaping @Sendable () -> (busy: Int, total: Int)) {
         HookFailures.observe { [self] failure in
+            let function = String(failure.script.dropLast(".lua".count)) + "." + failure.function
             lock.lock()
-            pending.hookFailures[failure.rawValue, default: 0] += 1
+            pending.hookFailures[WorkerMetricsReport.hookFailureKey(kind: failure.kind.rawValue, function: function), default: 0] += 1
             lock.unlock()
+            ledger.record(script: failure.script, function: failure.function, kind: failure.kind.rawValue, message: failure.message)
         }
+        ledger.startReporting()
         guard descriptor != nil else { return }
         let thread = Thread { [self] in
             while true {

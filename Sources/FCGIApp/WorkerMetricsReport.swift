@@ -20,6 +20,7 @@ struct WorkerMetricsReport {
     var requestMicroseconds: [RequestKey: [UInt64]] = [:]
     var postgresErrors: [String: Int] = [:]
     var postgresReconnects = 0
+    /// By "kind\tfunction".
     var hookFailures: [String: Int] = [:]
     /// Group commits of 2+ sends: stored together, or refused and stored one by one; and their sends.
     var sendBatches = (together: 0, oneByOne: 0, sends: 0)
@@ -37,7 +38,7 @@ struct WorkerMetricsReport {
         }
         for (kind, count) in postgresErrors { lines.append("P\t\(Self.clean(kind))\t\(count)") }
         if postgresReconnects > 0 { lines.append("C\t\(postgresReconnects)") }
-        for (kind, count) in hookFailures { lines.append("H\t\(Self.clean(kind))\t\(count)") }
+        for (key, count) in hookFailures { lines.append("H\t\(key)\t\(count)") }
         if sendBatches.sends > 0 { lines.append("B\t\(sendBatches.together)\t\(sendBatches.oneByOne)\t\(sendBatches.sends)") }
 
         let header = "W\t\(pid)\t\(busyThreads)\t\(threads)\n"
@@ -71,8 +72,8 @@ struct WorkerMetricsReport {
                 report.postgresErrors[fields[1], default: 0] += Int(fields[2]) ?? 0
             case ("C", 2):
                 report.postgresReconnects += Int(fields[1]) ?? 0
-            case ("H", 3):
-                report.hookFailures[fields[1], default: 0] += Int(fields[2]) ?? 0
+            case ("H", 4):
+                report.hookFailures[fields[1] + "\t" + fields[2], default: 0] += Int(fields[3]) ?? 0
             case ("B", 4):
                 report.sendBatches.together += Int(fields[1]) ?? 0
                 report.sendBatches.oneByOne += Int(fields[2]) ?? 0
@@ -83,6 +84,8 @@ struct WorkerMetricsReport {
         }
         return report
     }
+
+    static func hookFailureKey(kind: String, function: String) -> String { clean(kind) + "\t" + clean(function) }
 
     /// Tabs and newlines are the format's separators; route names never contain them, but be sure.
     private static func clean(_ text: String) -> String {

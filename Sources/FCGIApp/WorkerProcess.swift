@@ -12,7 +12,7 @@ import MessagingCore
 /// EPOLLEXCLUSIVE so one connection wakes one thread) and then accept without blocking. So a
 /// draining thread can always stop between requests, and the process exits only once every
 /// thread has stopped: a connection is never accepted by a process that is about to exit.
-final class WorkerProcess {
+final class WorkerProcess: @unchecked Sendable {  // mutable state is guarded by `state`; threads share the rest read-only
     private let configuration: Configuration
     private let logger: Logger
     private let metrics: WorkerMetrics
@@ -41,7 +41,8 @@ final class WorkerProcess {
         let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight,
                                 observe: { [metrics] size, fellBack in metrics.sendBatch(size: size, fellBack: fellBack) })
         let application = Application()
-        metrics.startReporting { [self] in threadStates() }  // before any request can fail a hook
+        let ledger = HookFailureLedger(process: "fcgi-app", settings: configuration.databaseSettings(applicationName: "fcgi-app-hooks"), logger: logger)
+        metrics.startReporting(ledger: ledger) { [self] in threadStates() }  // before any request can fail a hook
         for index in 0..<configuration.fcgiThreads {
             let thread = Thread { [self] in
                 serve(application: application, context: WorkerContext(configuration: configuration, identity: identity, wakeup: wakeup, sends: sends, metrics: metrics, logger: logger))

@@ -67,8 +67,6 @@ enum BuiltinHooks {
 
     // MARK: Guidance (lua/guidance.lua)
 
-    static let maximumGroupNameLength = 100
-
     static func guidance(flow: String, context: JSON) -> JSON? {
         switch flow {
         case "direct":
@@ -107,8 +105,9 @@ enum BuiltinHooks {
         guard let name = BuiltinText.nonempty(input["name"]) else {
             return problem("name", "Please give the group a name.")
         }
-        if name.unicodeScalars.count > maximumGroupNameLength {
-            return problem("name", "A group name can be at most \(maximumGroupNameLength) characters long.")
+        // The limit comes with the input (GroupLimits in the core), as the script reads it.
+        if let limit = input["limits"]?["nameCharacters"]?.intValue, name.unicodeScalars.count > Int(limit) {
+            return problem("name", "A group name can be at most \(limit) characters long.")
         }
         guard let ids = input["participantIds"]?.arrayValue, ids.contains(where: { !$0.isNull }) else {
             return problem("participantIds", "Please add at least one person to the group.")

@@ -26,11 +26,14 @@ enum HookStatus {
             .object([("file", .string(runtime.folder.displayName(of: path))), ("error", .string(runtime.compileErrors[path] ?? ""))])
         }
         let healthy = runtime.compileErrors.isEmpty && ScriptRuntime.entryNames.allSatisfy { runtime.entries[$0]?.loadError == nil }
+        // The folder by its name only: the server's paths are nobody's business on a status page.
+        let folderName = String(runtime.folder.displayName(of: "").dropLast())
         return .object([
-            ("directory", .string(runtime.folder.directory)),
+            ("folder", .string(folderName)),
             ("healthy", .bool(healthy)),
             ("scripts", .array(scripts)),
             ("compileErrors", .array(compileErrors)),
+            ("suspended", .array(runtime.suspendedFunctions.map { .string($0) })),
         ])
     }
 

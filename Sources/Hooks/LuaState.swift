@@ -1,8 +1,9 @@
 import CLua
+import CLuaSandbox
 
 /// Why a protected call into Lua did not return normally.
 struct LuaFailure: Error {
-    enum Kind: Equatable { case compile, runtime, instructionBudget, memory }
+    enum Kind: Equatable { case compile, runtime, instructionBudget, timeLimit, memory }
     let kind: Kind
     /// Lua's own text, usually "lua/file.lua:12: message".
     let message: String
@@ -11,20 +12,22 @@ struct LuaFailure: Error {
 /// Owns one lua_State and its limits. Confined to the thread that created it.
 ///
 /// Swift never calls a Lua API function that can raise an error while a script could be running:
-/// scripts only run inside `limitedCall`, i.e. inside lua_pcall, and the hook and allocator that
-/// raise or refuse are C (shim.h). Outside a call the memory cap is lifted, so pushing an event or
-/// reading a result cannot hit a memory error (which would abort through the panic handler).
+/// scripts only run inside `limitedCall`, i.e. inside lua_pcall, and the hook, the allocator and
+/// the budgeted library functions that raise or refuse are C (CLuaSandbox). Outside a call the
+/// limits are lifted, so pushing an event or reading a result cannot hit a memory error (which
+/// would abort through the panic handler).
 final class LuaState {
     let L: OpaquePointer
     private let limits: UnsafeMutablePointer<clua_limits>
 
-    init(memoryBytes: Int) {
+    /// `budgeted`: Lua's long-running library functions replaced by budgeted ones (always, but in
+    /// tests that compare the two).
+    init(memoryBytes: Int, budgeted: Bool = true) {
         limits = UnsafeMutablePointer<clua_limits>.allocate(capacity: 1)
         limits.initialize(to: clua_limits())
         limits.pointee.limit = max(memoryBytes, 1 << 20)
-        guard let state = clua_newstate(limits) else { fatalError("lua_newstate: out of memory") }
+        guard let state = clua_newstate(limits, budgeted ? 1 : 0) else { fatalError("lua_newstate: out of memory") }
         L = state
-        clua_open_sandbox_libraries(L)
     }
 
     deinit {
@@ -41,56 +44,77 @@ final class LuaState {
     func pop(_ count: Int32 = 1) { clua_pop(L, count) }
 
     /// Compiles text (never bytecode) and pushes the chunk as a function, or returns the error.
-    func compile(_ source: String, chunkName: String) -> LuaFailure? {
+    /// The parser runs under the memory cap and `timeLimit`, so a huge file cannot stall a reload.
+    func compile(_ source: String, chunkName: String, timeLimit: Duration) -> LuaFailure? {
         let status: Int32 = source.utf8.withContiguousStorageIfAvailable { bytes in
-            compile(bytes: UnsafeRawBufferPointer(bytes), chunkName: chunkName)
+            compile(bytes: UnsafeRawBufferPointer(bytes), chunkName: chunkName, timeLimit: timeLimit)
         } ?? {
             let copy = Array(source.utf8)
-            return copy.withUnsafeBytes { compile(bytes: $0, chunkName: chunkName) }
+            return copy.withUnsafeBytes { compile(bytes: $0, chunkName: chunkName, timeLimit: timeLimit) }
         }()
+        let stopped = limits.pointee.stopped
         if status == LUA_OK { return nil }
         let message = string(at: -1) ?? "could not compile \(chunkName)"
         pop()
-        return LuaFailure(kind: status == LUA_ERRMEM ? .memory : .compile, message: message)
+        switch stopped {
+        case CLUA_STOP_TIME: return LuaFailure(kind: .timeLimit, message: "\(chunkName.dropFirst()): time limit exceeded while compiling")
+        case CLUA_STOP_MEMORY: return LuaFailure(kind: .memory, message: message)
+        default: return LuaFailure(kind: status == LUA_ERRMEM ? .memory : .compile, message: message)
+        }
     }
 
-    private func compile(bytes: UnsafeRawBufferPointer, chunkName: String) -> Int32 {
-        clua_begin_limited_call(L, Int32.max)
+    private func compile(bytes: UnsafeRawBufferPointer, chunkName: String, timeLimit: Duration) -> Int32 {
+        clua_begin_limited_call(L, Int64.max, timeLimit.nanoseconds)
         defer { clua_end_limited_call(L) }
         return luaL_loadbufferx(L, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, chunkName, "t")
     }
 
-    /// Calls the function below the top `arguments` values under the instruction budget and the
-    /// memory cap. On success `results` values are left on the stack; on failure nothing is.
-    /// A memory error is fatal to the call even when the script caught it with pcall.
-    func limitedCall(arguments: Int32, results: Int32, instructionBudget: Int) -> Result<Void, LuaFailure> {
+    /// Calls the function below the top `arguments` values under the budget (VM instructions and
+    /// the C work of library functions, see CLuaSandbox), the time limit and the memory cap. On
+    /// success `results` values are left on the stack; on failure nothing is. Running out of any of
+    /// them is fatal to the call even when the script caught the error with pcall.
+    func limitedCall(arguments: Int32, results: Int32, instructionBudget: Int, timeLimit: Duration) -> Result<Void, LuaFailure> {
         let handlerIndex = top - arguments
         clua_push_message_handler(L)
         lua_rotate(L, handlerIndex, 1)  // handler goes below the function
-        clua_begin_limited_call(L, Int32(clamping: instructionBudget))
+        clua_begin_limited_call(L, Int64(instructionBudget), timeLimit.nanoseconds)
         let status = clua_pcall(L, arguments, results, handlerIndex)
         clua_end_limited_call(L)
-        let budgetSpent = limits.pointee.budget_exceeded != 0
-        let memorySpent = limits.pointee.memory_exceeded != 0 || status == LUA_ERRMEM
+        let stopped = limits.pointee.stopped
 
-        if status == LUA_OK && !budgetSpent && !memorySpent {
+        if status == LUA_OK && stopped == CLUA_RUNNING {
             lua_rotate(L, handlerIndex, -1)
             pop()
             return .success(())
         }
         var message = status == LUA_OK ? "" : (string(at: -1) ?? "(error without a message)")
         setTop(handlerIndex - 1)
-        if memorySpent {
-            if !message.hasSuffix("memory limit exceeded") {
-                message = "memory limit exceeded (\(memoryLimit) bytes)"
-            }
+        func ensure(_ suffix: String, otherwise replacement: String) {
+            if !message.hasSuffix(suffix) { message = replacement }
+        }
+        switch stopped {
+        case CLUA_STOP_MEMORY:
+            ensure("memory limit exceeded", otherwise: "memory limit exceeded (\(memoryLimit) bytes)")
             return .failure(LuaFailure(kind: .memory, message: message))
-        }
-        if budgetSpent {
-            if !message.hasSuffix("instruction budget exceeded") { message = "instruction budget exceeded" }
+        case CLUA_STOP_TIME:
+            ensure("time limit exceeded", otherwise: "time limit exceeded")
+            return .failure(LuaFailure(kind: .timeLimit, message: message))
+        case CLUA_STOP_BUDGET:
+            ensure("instruction budget exceeded", otherwise: "instruction budget exceeded")
             return .failure(LuaFailure(kind: .instructionBudget, message: message))
+        default:
+            if status == LUA_ERRMEM {  // Lua's own refusal outside the cap (should not happen)
+                return .failure(LuaFailure(kind: .memory, message: "memory limit exceeded (\(memoryLimit) bytes)"))
+            }
+            return .failure(LuaFailure(kind: .runtime, message: message))
         }
-        return .failure(LuaFailure(kind: .runtime, message: message))
+    }
+
+    /// For tests of the budgeted functions: sets the global `name` to {string, table, utf8, base}
+    /// of replacements, beside Lua's own libraries (this state's globals are not a sandbox).
+    func setGlobalToBudgetedLibraries(named name: String) {
+        clua_push_budgeted_libraries(L)
+        lua_setglobal(L, name)
     }
 
     /// Full collection; only between calls (finalizers are refused by the sandbox's setmetatable).
@@ -136,5 +160,14 @@ final class LuaState {
         var info = lua_Debug()
         guard lua_getinfo(L, ">S", &info) != 0, info.linedefined > 0 else { return nil }
         return Int(info.linedefined)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating (for the C side's deadline).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? Int64.max
+            : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

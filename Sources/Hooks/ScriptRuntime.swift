@@ -1,4 +1,5 @@
 import CLua
+import CLuaSandbox
 import Foundation
 import JSON
 import Logging
@@ -33,14 +34,18 @@ final class ScriptRuntime {
     private(set) var compileErrors: [String: String] = [:]
     private(set) var stamps: [String: FileStamp] = [:]
     private var lastCheck: ContinuousClock.Instant
+    private var breaker: OverrunBreaker
+    /// Changes when the Lua state is rebuilt, so a batch of calls knows its tables are gone.
+    private var stateGeneration = 0
 
     init(directory: String, limits: HookLimits, logger: Logger, onProblem: ((String) -> Void)? = nil) {
         self.folder = ScriptFolder(directory: directory)
         self.limits = limits
         self.logger = logger
         self.onProblem = onProblem
-        self.lua = LuaState(memoryBytes: limits.memoryBytes)
+        self.lua = LuaState(memoryBytes: limits.memoryBytes, budgeted: limits.budgetedLibraries)
         self.lastCheck = ContinuousClock.now
+        self.breaker = OverrunBreaker(limits: limits)
         for name in Self.entryNames { entries[name] = EntryScript(name: name) }
         installBootstrap()
         let current = folder.scan()
@@ -61,13 +66,14 @@ final class ScriptRuntime {
     /// Compiles first, swaps on success: a script that fails to load keeps its last good version.
     private func reload(_ current: [String: FileStamp]) {
         stamps = current
+        breaker.reset()  // a new version gets a fresh start
         var sources: [String: String] = [:]
         for relativePath in current.keys {
             if let text = folder.read(relativePath) { sources[relativePath] = text }
         }
         compileErrors = [:]
         for (relativePath, text) in sources {
-            if let failure = lua.compile(text, chunkName: folder.chunkName(of: relativePath)) {
+            if let failure = lua.compile(text, chunkName: folder.chunkName(of: relativePath), timeLimit: HookLimits.compileTimeLimit) {
                 compileErrors[relativePath] = failure.message
                 let isEntry = Self.entryNames.contains { $0 + ".lua" == relativePath }
                 if !isEntry {  // entry scripts are reported when they fail to load
@@ -101,7 +107,7 @@ final class ScriptRuntime {
         pushSourceTable(sources)
         lua.push(entry.name)
         lua.pushReference(logFunctionReference)
-        let result = lua.limitedCall(arguments: 3, results: 1, instructionBudget: limits.instructionBudget)
+        let result = lua.limitedCall(arguments: 3, results: 1, instructionBudget: limits.instructionBudget, timeLimit: limits.timeLimit)
         drainLog(script: entry.relativePath, function: "(load)")
         switch result {
         case .success:
@@ -150,25 +156,10 @@ final class ScriptRuntime {
         lua.pushReference(reference)
         lua.pushRawField(ofTableAt: -1, function)
         guard lua.isFunction(at: -1) else { return .notProvided }
+        guard breaker.allows(name + "." + function) else { return skipSuspended(entry: name, function: function) }
         let line = lua.lineDefined(ofFunctionAt: -1)
         for argument in arguments { lua.push(argument) }
-        let result = lua.limitedCall(arguments: Int32(arguments.count), results: 1, instructionBudget: limits.instructionBudget)
-        let relativePath = name + ".lua"
-        drainLog(script: relativePath, function: function)
-        switch result {
-        case .success:
-            do {
-                return .returned(try lua.json(at: -1), line: line)
-            } catch {
-                reportMalformed(entry: name, function: function, line: line, problem: "returned \(error.message)")
-                return .failed
-            }
-        case let .failure(failure):
-            HookFailures.record(failure.kind == .instructionBudget ? .timeout : failure.kind == .memory ? .memory : .runtime)
-            recordRuntimeError(failure.message, entry: name, function: function)
-            if failure.kind == .memory { recoverMemory() }
-            return .failed
-        }
+        return invoke(entry: name, function: function, arguments: Int32(arguments.count), line: line) { arguments }
     }
 
     /// Calls `function` once per item of `each`, with one table argument: the `shared` fields,
@@ -177,8 +168,6 @@ final class ScriptRuntime {
     /// avoids converting the message, sender and conversation again for each of them.
     func callEach(entry name: String, function: String, shared: [(String, JSON)], each: [[(String, JSON)]]) -> [HookCallOutcome] {
         reloadIfDue()
-        var outcomes: [HookCallOutcome] = []
-        outcomes.reserveCapacity(each.count)
         guard let reference = entries[name]?.moduleReference else { return Array(repeating: .notProvided, count: each.count) }
         let base = lua.top
         defer { lua.setTop(base) }
@@ -189,50 +178,79 @@ final class ScriptRuntime {
         let line = lua.lineDefined(ofFunctionAt: -1)
         lua.push(JSON.object(shared))
         let sharedIndex = lua.top
-        let relativePath = name + ".lua"
+        let generation = stateGeneration
+        var outcomes: [HookCallOutcome] = []
+        outcomes.reserveCapacity(each.count)
         for fields in each {
+            // A memory error rebuilds the state: its tables are gone, so the rest get the built-in.
+            guard stateGeneration == generation else {
+                outcomes.append(.failed)
+                continue
+            }
+            guard breaker.allows(name + "." + function) else {
+                outcomes.append(skipSuspended(entry: name, function: function))
+                continue
+            }
             lua.pushCopy(of: functionIndex)
             lua.pushInput(sharedAt: sharedIndex, own: fields)
-            let result = lua.limitedCall(arguments: 1, results: 1, instructionBudget: limits.instructionBudget)
-            drainLog(script: relativePath, function: function)
-            switch result {
-            case .success:
-                do {
-                    outcomes.append(.returned(try lua.json(at: -1), line: line))
-                } catch {
-                    reportMalformed(entry: name, function: function, line: line, problem: "returned \(error.message)")
-                    outcomes.append(.failed)
-                }
-                lua.pop()
-            case let .failure(failure):
-                HookFailures.record(failure.kind == .instructionBudget ? .timeout : failure.kind == .memory ? .memory : .runtime)
-                recordRuntimeError(failure.message, entry: name, function: function)
-                if failure.kind == .memory {
-                    // The state is rebuilt: its tables are gone, so the rest get the built-in.
-                    recoverMemory()
-                    outcomes += Array(repeating: HookCallOutcome.failed, count: each.count - outcomes.count - 1)
-                    outcomes.append(.failed)
-                    return outcomes
-                }
-                outcomes.append(.failed)
-            }
+            outcomes.append(invoke(entry: name, function: function, arguments: 1, line: line) { [.object(shared + fields)] })
         }
         return outcomes
     }
 
-    /// A hook returned something the contract does not accept: logged like an error.
-    func reportMalformed(entry name: String, function: String, line: Int?, problem: String) {
-        HookFailures.record(.malformed)
-        let file = folder.displayName(of: name + ".lua")
-        let message = "\(file):\(line ?? 0): \(function) \(problem); using the built-in default"
-        recordRuntimeError(message, entry: name, function: function)
+    /// Runs the function below the top `arguments` values under the limits and pops what it
+    /// returned. Failures are reported with the error's input strings redacted (`inputs` is only
+    /// evaluated then), and fed to the breaker.
+    private func invoke(entry name: String, function: String, arguments: Int32, line: Int?, inputs: () -> [JSON]) -> HookCallOutcome {
+        let result = lua.limitedCall(arguments: arguments, results: 1, instructionBudget: limits.instructionBudget, timeLimit: limits.timeLimit)
+        drainLog(script: name + ".lua", function: function)
+        switch result {
+        case .success:
+            defer { lua.pop() }
+            _ = breaker.record(name + "." + function, overran: false)
+            do {
+                return .returned(try lua.json(at: -1), line: line)
+            } catch {
+                reportMalformed(entry: name, function: function, line: line, problem: "returned \(error.message)")
+                return .failed
+            }
+        case let .failure(failure):
+            let kind: HookFailure = switch failure.kind {
+            case .instructionBudget, .timeLimit: .timeout
+            case .memory: .memory
+            case .compile, .runtime: .runtime
+            }
+            let message = InputRedaction(inputs()).apply(failure.message)
+            recordFailure(kind, message: message, entry: name, function: function)
+            if breaker.record(name + "." + function, overran: kind.isOverrun) {
+                logger.warning("hook suspended after running past its limits \(limits.overrunsBeforeSuspension) times in a row; the built-in defaults decide for \(limits.suspension)",
+                               metadata: ["hook.script": "\(folder.displayName(of: name + ".lua"))", "hook.function": "\(function)"])
+            }
+            if failure.kind == .memory { recoverMemory() }
+            return .failed
+        }
     }
 
-    private func recordRuntimeError(_ message: String, entry name: String, function: String) {
+    private func skipSuspended(entry name: String, function: String) -> HookCallOutcome {
+        HookFailures.record(HookFailureEvent(kind: .suspended, script: name + ".lua", function: function, message: nil))
+        return .failed
+    }
+
+    /// A hook returned something the contract does not accept: logged like an error.
+    func reportMalformed(entry name: String, function: String, line: Int?, problem: String) {
+        let file = folder.displayName(of: name + ".lua")
+        recordFailure(.malformed, message: "\(file):\(line ?? 0): \(function) \(problem); using the built-in default", entry: name, function: function)
+    }
+
+    private func recordFailure(_ kind: HookFailure, message: String, entry name: String, function: String) {
+        HookFailures.record(HookFailureEvent(kind: kind, script: name + ".lua", function: function, message: message))
         entries[name]?.lastRuntimeError = message
         entries[name]?.lastRuntimeErrorAt = Date()
         report(message, script: name + ".lua", function: function, event: "hook failed, using the built-in default")
     }
+
+    /// Functions not called now because they overran too often (see OverrunBreaker).
+    var suspendedFunctions: [String] { breaker.suspended() }
 
     private func report(_ message: String, script relativePath: String, function: String?, event: String) {
         let location = ErrorLocation.parse(message)
@@ -253,7 +271,8 @@ final class ScriptRuntime {
         guard lua.memoryInUse > lua.memoryLimit / 4 * 3 else { return }
         logger.warning("hook Lua state still near its memory cap after a collection; rebuilding it")
         let previous = entries
-        lua = LuaState(memoryBytes: limits.memoryBytes)
+        lua = LuaState(memoryBytes: limits.memoryBytes, budgeted: limits.budgetedLibraries)
+        stateGeneration += 1
         installBootstrap()
         for name in Self.entryNames {
             var entry = EntryScript(name: name)
@@ -269,10 +288,10 @@ final class ScriptRuntime {
     // MARK: - Setup
 
     private func installBootstrap() {
-        if let failure = lua.compile(SandboxBootstrap.source, chunkName: SandboxBootstrap.chunkName) {
+        if let failure = lua.compile(SandboxBootstrap.source, chunkName: SandboxBootstrap.chunkName, timeLimit: .seconds(60)) {
             fatalError("hook sandbox bootstrap does not compile: \(failure.message)")
         }
-        guard case .success = lua.limitedCall(arguments: 0, results: 1, instructionBudget: 1_000_000) else {
+        guard case .success = lua.limitedCall(arguments: 0, results: 1, instructionBudget: 1_000_000, timeLimit: .seconds(60)) else {
             fatalError("hook sandbox bootstrap failed to run")
         }
         loadEntryReference = lua.makeReference()

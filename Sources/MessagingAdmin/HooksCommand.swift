@@ -10,7 +10,7 @@ struct HooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
         abstract: "Check and try the H2AC Lua hook scripts.",
-        subcommands: [Check.self, Run.self]
+        subcommands: [Check.self, Run.self, Bench.self]
     )
 
     /// Problems go to stderr as "file:line: message"; hook log(...) lines too.
@@ -98,7 +98,7 @@ struct HooksCommand: ParsableCommand {
             print(decision?.serialized ?? "null")
         }
 
-        private func loadInput(default exampleName: String?) throws -> JSON? {
+        func loadInput(default exampleName: String?) throws -> JSON? {
             let path: String
             if let input { path = input } else if let exampleName { path = dir + "/examples/" + exampleName + ".json" } else { return nil }
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -112,7 +112,7 @@ struct HooksCommand: ParsableCommand {
             }
         }
 
-        private func adjustingRecipient(of event: JSON) throws -> JSON {
+        func adjustingRecipient(of event: JSON) throws -> JSON {
             guard var recipient = event["recipient"] else { return event }
             if let id = self.recipient { recipient = recipient.setting("id", .int(id)) }
             if let unread {
@@ -125,6 +125,55 @@ struct HooksCommand: ParsableCommand {
             if let recipientFocused { recipient = recipient.setting("focusedConversationId", .int(recipientFocused)) }
             if muted { recipient = recipient.setting("muted", true) }
             return event.setting("recipient", recipient)
+        }
+    }
+}
+
+extension HooksCommand {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the scripts' decision for one event: microseconds per call.",
+            discussion: """
+                Runs the event's hook --calls times in one Lua state, as a push daemon does per \
+                recipient. --unbounded uses Lua's own library functions and no time limit instead \
+                of the budgeted ones: run both to see what the bounds cost (lua/README.md, "Limits").
+                """
+        )
+
+        @Argument(help: "new_message | reaction_added | message_read")
+        var event: String = "new_message"
+
+        @Option(name: .long, help: "The scripts folder.")
+        var dir: String = "lua"
+
+        @Option(name: .long, help: "How many calls.")
+        var calls: Int = 100_000
+
+        @Flag(name: .long, help: "Lua's own library functions and no time limit (for comparison only).")
+        var unbounded = false
+
+        func run() throws {
+            guard ["new_message", "reaction_added", "message_read"].contains(event) else {
+                throw ValidationError("unknown event \"\(event)\"")
+            }
+            var loader = try Run.parse([event, "--dir", dir])
+            loader.flowOrEvent = event
+            guard let input = try loader.loadInput(default: event) else {
+                throw ValidationError("no example event at \(dir)/examples/\(event).json")
+            }
+            var limits = HookLimits.default
+            if unbounded {
+                limits.budgetedLibraries = false
+                limits.timeLimit = .zero
+            }
+            let engine = HookEngine(scriptsDirectory: dir, limits: limits, logger: HooksCommand.logger(level: .error))
+            _ = engine.notification(forEvent: event, input)  // loads the scripts
+            let clock = ContinuousClock()
+            let elapsed = clock.measure {
+                for _ in 0..<calls { _ = engine.notification(forEvent: event, input) }
+            }
+            let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+            print(String(format: "%@ %@: %d calls, %.3f µs per call", event, unbounded ? "unbounded" : "budgeted", calls, calls > 0 ? micros / Double(calls) : 0))
         }
     }
 }

@@ -11,7 +11,7 @@ import Postgres
 /// (W1: 10-14 % more sends per second at 2 ms). The daemons read the log by cursor, so one wake-up is enough; if
 /// one is lost (this process killed between commit and NOTIFY) the daemons' periodic poll
 /// still finds the events.
-public final class EventWakeup: @unchecked Sendable {
+public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded by its lock; the connection belongs to its one thread
     public static let channel = "chat_events"
 
     private let settings: PostgresSettings

@@ -2,8 +2,12 @@ import Foundation
 import Postgres
 
 /// Applies `NNNN_name.sql` files from a folder in order, each in its own transaction, and records
-/// them in `schema_migrations`. Safe to run again (applied ones are skipped) and from two
-/// processes at once (an advisory lock serializes them).
+/// them in `schema_migrations`; then re-applies each file of `functions/` (one SQL function
+/// each, `CREATE OR REPLACE`) whose checksum changed since it was last applied, recorded in
+/// `schema_functions`. Numbered files change tables and are never edited once applied; a
+/// function's live definition is its file in `functions/`, edited in place (so a change is one
+/// diff, not a copy of the whole body in a new migration). Safe to run again (applied ones are
+/// skipped) and from two processes at once (an advisory lock serializes them).
 public struct Migrator {
     public struct Migration {
         public let version: Int
@@ -22,6 +26,15 @@ public struct Migrator {
     public init(_ db: PostgresConnection, directory: String) {
         self.db = db
         self.directory = directory
+    }
+
+    /// The repeatable files: `functions/<name>.sql`, by file name.
+    public func functionFiles() throws -> [(file: String, sql: String)] {
+        let folder = directory + "/functions"
+        guard FileManager.default.fileExists(atPath: folder) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted().map { file in
+            (file, try String(contentsOfFile: folder + "/" + file, encoding: .utf8))
+        }
     }
 
     public func migrations() throws -> [Migration] {
@@ -68,6 +81,38 @@ public struct Migrator {
                              [migration.version, migration.name, migration.checksum])
             }
             appliedNow.append(migration.name)
+        }
+        return appliedNow + (try applyFunctions())
+    }
+
+    /// Re-applies the function files whose text changed. Bodies are checked when called, not
+    /// when created (`check_function_bodies` off), so the files' order does not matter.
+    private func applyFunctions() throws -> [String] {
+        let files = try functionFiles()
+        guard !files.isEmpty else { return [] }
+        try db.execute(script: """
+            CREATE TABLE IF NOT EXISTS schema_functions (
+                file       text PRIMARY KEY,
+                checksum   text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        let recorded = try db.query("SELECT file, checksum FROM schema_functions")
+        var checksums: [String: String] = [:]
+        for row in 0..<recorded.rowCount { checksums[recorded.string(row, 0)!] = recorded.string(row, 1)! }
+        var appliedNow: [String] = []
+        for (file, sql) in files {
+            let checksum = String(fnv1a64(Array(sql.utf8)), radix: 16)
+            if checksums[file] == checksum { continue }
+            try db.transaction {
+                try db.execute(script: "SET LOCAL check_function_bodies = off")
+                try db.execute(script: sql)
+                try db.query("""
+                    INSERT INTO schema_functions (file, checksum) VALUES ($1, $2)
+                    ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                    """, [file, checksum])
+            }
+            appliedNow.append("functions/" + file)
         }
         return appliedNow
     }

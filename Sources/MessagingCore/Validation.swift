@@ -54,12 +54,12 @@ public enum Validation {
         return nil
     }
 
-    /// Group names: 1 to 100 characters after trimming, no control characters.
+    /// Group names: 1 to GroupLimits.nameCharacters characters after trimming, no control characters.
     public static func groupNameProblem(_ name: String) -> String? {
         let trimmed = name.trimmingSpaces
         if trimmed.isEmpty { return "name must not be empty" }
         // Counted in code points, as the H2AC script (utf8.len) counts them.
-        if trimmed.unicodeScalars.count > 100 { return "name is longer than 100 characters" }
+        if trimmed.unicodeScalars.count > GroupLimits.nameCharacters { return "name is longer than \(GroupLimits.nameCharacters) characters" }
         if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "name must not contain control characters" }
         return nil
     }

@@ -390,6 +390,9 @@ final class EventListener: @unchecked Sendable {
         if RecipientCache.invalidates(event.kind) { cache.invalidate(event.roomId) }
         // Room 0 holds events about a user (user_updated): their recipients are listed.
         let room = event.roomId == 0 ? nil : try cache.room(event.roomId, connection: connection)
+        if event.kind == "new_message", typing.isActive(inRoom: event.roomId) {
+            typing.messageSent(payload: event.payload, room: event.roomId, registry: registry, cache: cache, outbox: &outbox)
+        }
         var local: [Int64] = []
         if let room {
             for member in room.members.keys where registry.hasUser(member) { local.append(member) }

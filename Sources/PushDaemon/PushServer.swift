@@ -16,7 +16,12 @@ final class PushServer {
     let loops: LoopSessionsDirectory
     private var serverChannel: Channel?
 
-    init(settings: PushSettings, authenticator: UpgradeAuthenticator, commands: CommandQueue, logger: Logger) {
+    /// Whether this daemon's hooks failed recently (`hooks: degraded` on /ws/health).
+    private let hooksDegraded: @Sendable () -> Bool
+
+    init(settings: PushSettings, authenticator: UpgradeAuthenticator, commands: CommandQueue, hooksDegraded: @escaping @Sendable () -> Bool,
+         logger: Logger) {
+        self.hooksDegraded = hooksDegraded
         self.settings = settings
         self.authenticator = authenticator
         self.commands = commands
@@ -35,6 +40,7 @@ final class PushServer {
         let commands = self.commands
         let logger = self.logger
         let loops = self.loops
+        let hooksDegraded = self.hooksDegraded
         let policy = SessionPolicy(settings: settings)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -46,7 +52,7 @@ final class PushServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PushServer.configure(channel: channel, settings: settings, policy: policy, authenticator: authenticator, commands: commands,
-                                            loops: loops, logger: logger)
+                                            loops: loops, hooksDegraded: hooksDegraded, logger: logger)
                 }
             }
         let channel = try bootstrap.bind(host: settings.host, port: settings.port).wait()
@@ -58,7 +64,7 @@ final class PushServer {
     }
 
     private static func configure(channel: Channel, settings: PushSettings, policy: SessionPolicy, authenticator: UpgradeAuthenticator, commands: CommandQueue,
-                                  loops: LoopSessionsDirectory, logger: Logger) throws {
+                                  loops: LoopSessionsDirectory, hooksDegraded: @escaping @Sendable () -> Bool, logger: Logger) throws {
         let decision = UpgradeDecision()
         let shouldUpgrade: @Sendable (Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?> = { channel, head in
             UpgradeRouting.decide(head: head, channel: channel, decision: decision, settings: settings, authenticator: authenticator)
@@ -77,10 +83,12 @@ final class PushServer {
                                              shouldUpgrade: shouldUpgrade, upgradePipelineHandler: addSession),
             echo: NIOWebSocketServerUpgrader(maxFrameSize: settings.maxEchoMessageBytes, automaticErrorHandling: true,
                                              shouldUpgrade: shouldUpgrade, upgradePipelineHandler: addSession))
-        let responder = RefusalResponder(decision: decision)
+        let responder = RefusalResponder(decision: decision, hooksDegraded: hooksDegraded)
+        // The completion handler runs on this channel's loop: the handler stays bound to it.
+        let boundResponder = NIOLoopBound(responder, eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                context.pipeline.syncOperations.removeHandler(responder, promise: nil)
+                context.pipeline.syncOperations.removeHandler(boundResponder.value, promise: nil)
             }),
             withErrorHandling: true)
         try channel.pipeline.syncOperations.addHandler(responder)

@@ -82,6 +82,22 @@ final class TypingRelay {
         fanOut(room: room, roomId: roomId, userId: userId, username: username, isTyping: isTyping, registry: registry, outbox: &outbox)
     }
 
+    /// Whether anyone is typing in `roomId` now (cheap: checked for every new message).
+    func isActive(inRoom roomId: Int64) -> Bool {
+        active.keys.contains { $0.room == roomId }
+    }
+
+    /// A new message ends its sender's indicator in that room at once: receivers would otherwise
+    /// show "typing" beside the message until the timeout. Every daemon sees the event, so each
+    /// turns it off for its own clients. `payload` is the message's JSON (`senderId`).
+    func messageSent(payload: String, room roomId: Int64, registry: SessionRegistry, cache: RecipientCache, outbox: inout Outbox) {
+        guard let senderId = (try? JSON.parse(payload))?["senderId"]?.intValue,
+              let entry = active.removeValue(forKey: Key(room: roomId, user: senderId)),
+              let room = cache.cached(roomId)
+        else { return }
+        fanOut(room: room, roomId: roomId, userId: senderId, username: entry.username, isTyping: false, registry: registry, outbox: &outbox)
+    }
+
     /// Indicators not refreshed in time are turned off for this daemon's clients.
     func expire(now: UInt64, registry: SessionRegistry, cache: RecipientCache, outbox: inout Outbox) {
         guard let next = nextExpiry, next <= now else { return }

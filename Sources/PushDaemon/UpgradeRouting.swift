@@ -18,24 +18,15 @@ final class UpgradeDecision: @unchecked Sendable {
     var tokenExpiresAt: Double = .infinity
 }
 
-/// The request target split into path and decoded query items.
+/// The request target split into path and its query (read as the REST API reads one).
 struct RequestTarget {
     let path: String
-    let query: [String: String]
+    let query: QueryString
 
     init(_ uri: String) {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(parts.first ?? "")
-        var query: [String: String] = [:]
-        if parts.count > 1 {
-            for item in parts[1].split(separator: "&") {
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = String(pair[0]).removingPercentEncoding ?? String(pair[0])
-                let value = pair.count > 1 ? (String(pair[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-                if query[key] == nil { query[key] = value }
-            }
-        }
-        self.query = query
+        query = QueryString(parts.count > 1 ? parts[1] : "")
     }
 }
 
@@ -53,9 +44,13 @@ enum UpgradeRouting {
         let target = RequestTarget(head.uri)
         switch target.path {
         case notificationsPath:
+            if let key = target.query.invalidKeys.first {
+                decision.refusal = .badRequest("The query parameter '\(key)' is not valid percent-encoded UTF-8.")
+                return channel.eventLoop.makeSucceededFuture(nil)
+            }
             var since: Int64?
             if let text = target.query["since"] {
-                guard let value = Int64(text), value >= 0 else {
+                guard let value = Int64(text), value >= 0, String(value) == text else {
                     decision.refusal = .badRequest("since must be a non-negative integer cursor.")
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
@@ -119,17 +114,21 @@ final class PathSelectingUpgrader: HTTPServerProtocolUpgrader, @unchecked Sendab
     }
 }
 
-/// Answers every request that was not upgraded: 400 for a bad cursor, 426 for a plain GET of a WebSocket route, 200 on `/ws/health`, 404 otherwise. JSON
+/// Answers every request that was not upgraded: 400 for a bad cursor, 426 for a plain GET of a
+/// WebSocket route, 200 on `/ws/health` (with `hooks: ok` or `degraded`: this daemon's hooks
+/// failed in the last minute and defaults decide), 404 otherwise. JSON
 /// bodies in the REST API's error shape; the connection closes after the response.
 final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let decision: UpgradeDecision
+    private let hooksDegraded: @Sendable () -> Bool
     private var head: HTTPRequestHead?
 
-    init(decision: UpgradeDecision) {
+    init(decision: UpgradeDecision, hooksDegraded: @escaping @Sendable () -> Bool) {
         self.decision = decision
+        self.hooksDegraded = hooksDegraded
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -165,7 +164,7 @@ final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
             let path = RequestTarget(head.uri).path
             if path == "/ws/health" {
                 status = .ok
-                body = #"{"status":"ok"}"#
+                body = hooksDegraded() ? #"{"status":"ok","hooks":"degraded"}"# : #"{"status":"ok","hooks":"ok"}"#
             } else if path == UpgradeRouting.notificationsPath || path == UpgradeRouting.echoPath {
                 status = .upgradeRequired
                 body = #"{"error":{"code":"upgrade_required","message":"This endpoint speaks WebSocket."}}"#

@@ -1,3 +1,4 @@
+import MessagingCore
 import Testing
 
 @testable import FCGIApp
@@ -42,6 +43,40 @@ import Testing
             return
         }
         #expect(parameters["emoji"] == "❤️" && parameters["messageId"] == "7")
-        #expect(percentDecode("%zz") == nil && percentDecode("%C3%28") == nil)
+        #expect(PercentDecoding.decode("%zz") == nil && PercentDecoding.decode("%C3%28") == nil && PercentDecoding.decode("%+F") == nil)
+        #expect(PercentDecoding.decode("a%2Fb%3F") == "a/b?")
+    }
+
+    @Test func aSegmentThatDoesNotDecodeStillRoutesForItsHandlerToRefuse() {
+        guard case let .found(route, parameters) = router.match(method: "DELETE", path: "/api/messages/7/reactions/%FF%zz") else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(route.name == "DELETE /api/messages/:messageId/reactions/:emoji")
+        #expect(parameters["emoji"] == "\u{FFFD}%zz")
+    }
+
+    @Test func anEncodedSlashOrQuestionMarkStaysInsideItsSegment() {
+        guard case let .found(route, parameters) = router.match(method: "GET", path: "/api/messages/1%2Fread-state") else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(route.name == "GET /api/messages/:conversationId")
+        #expect(parameters["conversationId"] == "1/read-state")
+    }
+}
+
+/// The one query-string reader of both processes.
+@Suite struct QueryStringTests {
+    @Test func decodesOnceAndKeepsTheFirstOfADuplicateKey() {
+        let query = QueryString("q=caf%C3%A9+con+leche&limit=5&limit=9&empty=&flag")
+        #expect(query["q"] == "café con leche" && query["limit"] == "5" && query["empty"] == "" && query["flag"] == "")
+        #expect(query.invalidKeys.isEmpty)
+    }
+
+    @Test func reportsWhatDoesNotDecodeInsteadOfDroppingIt() {
+        let query = QueryString("conversationId=%FF&before=%zz&q=ok")
+        #expect(query.invalidKeys == ["conversationId", "before"])
+        #expect(query["conversationId"] == nil && query["q"] == "ok")
     }
 }

@@ -109,6 +109,9 @@ import Testing
                 == ["field": "name", "message": "Please give the group a name."])
             #expect(engine.validateGroupCreation(["name": "Trip", "participantIds": []])?["field"] == "participantIds")
             #expect(engine.validateGroupCreation(["name": "Trip", "participantIds": [2]]) == nil)
+            // The limit is the server's, given in the input: the message quotes it.
+            let long: JSON = ["name": .string(String(repeating: "x", count: 21)), "participantIds": [2], "limits": ["nameCharacters": 20]]
+            #expect(engine.validateGroupCreation(long) == ["field": "name", "message": "A group name can be at most 20 characters long."])
         }
     }
 
@@ -136,6 +139,8 @@ import Testing
         ]
         let groups: [JSON] = [
             [:], ["name": "Trip"], ["name": "Trip", "participantIds": [1]], ["name": .string(String(repeating: "x", count: 101)), "participantIds": [1]],
+            ["name": .string(String(repeating: "x", count: 101)), "participantIds": [1], "limits": ["nameCharacters": 100, "members": 1000]],
+            ["name": .string(String(repeating: "x", count: 30)), "participantIds": [1], "limits": ["nameCharacters": 20]],
             ["name": "Trip", "participantIds": [1], "avatar": 5], ["name": "Trip", "participantIds": [1], "firstMessage": false],
             ["name": "Trip", "participantIds": [nil]], ["name": "Trip", "participantIds": [1], "avatar": "https://a/b.png", "firstMessage": "Hi"],
         ]

@@ -8,7 +8,13 @@ import Testing
     final class Counts: @unchecked Sendable {
         private let lock = NSLock()
         private var counts: [HookFailure: Int] = [:]
-        func add(_ failure: HookFailure) { lock.withLock { counts[failure, default: 0] += 1 } }
+        private(set) var functions: Set<String> = []
+        func add(_ failure: HookFailureEvent) {
+            lock.withLock {
+                counts[failure.kind, default: 0] += 1
+                functions.insert(failure.script + ":" + failure.function)
+            }
+        }
         subscript(_ failure: HookFailure) -> Int { lock.withLock { counts[failure, default: 0] } }
     }
 
@@ -21,5 +27,6 @@ import Testing
         #expect(counts[.timeout] >= 1)
         #expect(counts[.runtime] >= 1)
         #expect(counts[.malformed] >= 1)
+        #expect(counts.functions.contains("notifications.lua:on_message"))
     }
 }

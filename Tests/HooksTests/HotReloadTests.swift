@@ -18,8 +18,17 @@ import Testing
         engine.status()["scripts"]?.arrayValue?.first { $0["file"] == "lua/notifications.lua" }
     }
 
-    /// Longer than HookLimits.test's 0.05 s check interval.
-    private func waitPastTheCheckInterval() { Thread.sleep(forTimeInterval: 0.12) }
+    /// Polls `condition` (each poll is a hook call or a status read, which is what reloads) until
+    /// it holds, for at most 5 s: the reload happens on the first call after the 0.05 s interval.
+    @discardableResult
+    private func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return condition()
+    }
 
     @Test func changeBrokenChangeAndFix() {
         let folder = ScriptsFolder()
@@ -29,11 +38,10 @@ import Testing
         #expect(title(engine) == "first")
 
         folder.write("notifications.lua", version("second"))
-        waitPastTheCheckInterval()
-        #expect(title(engine) == "second")
+        #expect(eventually { title(engine) == "second" })
 
         folder.install(fixture: "syntax_error", as: "notifications.lua")
-        waitPastTheCheckInterval()
+        #expect(eventually { notificationsStatus(engine)?["state"] == "stale" })
         #expect(title(engine) == "second")
         let broken = notificationsStatus(engine)
         #expect(broken?["state"] == "stale")
@@ -42,8 +50,7 @@ import Testing
         #expect(log.errorText.contains("keeping the last good version"))
 
         folder.write("notifications.lua", version("third"))
-        waitPastTheCheckInterval()
-        #expect(title(engine) == "third")
+        #expect(eventually { title(engine) == "third" })
         #expect(notificationsStatus(engine)?["state"] == "loaded")
         #expect(notificationsStatus(engine)?["loadError"] == .null)
         #expect(engine.status()["healthy"] == true)
@@ -74,11 +81,10 @@ import Testing
         #expect(title(engine) == "from module")
 
         folder.write("lib/words.lua", "return { title = 'changed module' }")
-        waitPastTheCheckInterval()
-        #expect(title(engine) == "changed module")
+        #expect(eventually { title(engine) == "changed module" })
 
         folder.write("lib/words.lua", "return { title = ")
-        waitPastTheCheckInterval()
+        #expect(eventually { !(engine.status()["compileErrors"]?.arrayValue ?? []).isEmpty })
         #expect(title(engine) == "changed module")
         let compileErrors = engine.status()["compileErrors"]?.arrayValue ?? []
         #expect(compileErrors.first?["file"] == "lua/lib/words.lua")
@@ -91,7 +97,7 @@ import Testing
         #expect(title(engine) == "first")
 
         try? FileManager.default.removeItem(atPath: folder.path + "/notifications.lua")
-        waitPastTheCheckInterval()
+        #expect(eventually { notificationsStatus(engine)?["state"] == "missing" })
         #expect(title(engine) == "Alice")
         #expect(notificationsStatus(engine)?["state"] == "missing")
     }

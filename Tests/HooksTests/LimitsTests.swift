@@ -5,8 +5,8 @@ import Testing
 /// Budget, memory, errors and malformed results: each logged with file:line, each answered
 /// with the built-in default, and the engine keeps working afterwards.
 @Suite struct LimitsTests {
-    /// Memory tests get a budget high enough that the cap, not the budget, stops them.
-    static let memoryLimits = HookLimits(instructionBudget: 50_000_000, memoryBytes: 4 << 20, reloadCheckInterval: 0.05)
+    /// Memory tests get a budget and a time limit high enough that the cap, not those, stops them.
+    static let memoryLimits = HookLimits(instructionBudget: 50_000_000, memoryBytes: 4 << 20, reloadCheckInterval: 0.05, timeLimit: .seconds(30))
 
     @Test func anInfiniteLoopIsStoppedByTheInstructionBudget() {
         withEngine(fixture: "infinite_loop") { engine, log in

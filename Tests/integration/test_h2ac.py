@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import BASE_URL, CONFIG, assert_error, direct, send
+from conftest import BASE_URL, CONFIG, assert_error, direct, send, wait_until
 from test_push_support import clients  # noqa: F401  (fixture)
 
 
@@ -164,9 +164,13 @@ def test_broken_script_keeps_the_last_good_version_and_shows_in_status(alice, bo
     wait_for_plain_toasts(alice, b, conversation)
     with open(path, "w") as f:
         f.write(original.replace("function notifications.on_message(event)", "function notifications.on_message(event"))
-    time.sleep(1.5)
-    status = staff.get("/api/h2ac/status").json()
-    broken = [s for s in status["scripts"] if s["file"].endswith("notifications.lua")][0]
+
+    def broken_script():
+        status = staff.get("/api/h2ac/status").json()
+        return status, [s for s in status["scripts"] if s["file"].endswith("notifications.lua")][0]
+    # The answering thread reloads on its next status read after the check interval.
+    assert wait_until(lambda: broken_script()[1]["loadError"], timeout=10)
+    status, broken = broken_script()
     assert status["healthy"] is False
     assert broken["loadError"] and "notifications.lua:" in broken["loadError"]
     sent = send(alice, conversation, "still delivered")

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.environ.get("MESSAGING_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 NGINX_DIR = os.path.join(ROOT, "nginx")
-SNIPPETS = ["messaging-api.conf", "messaging-ws.conf"]
+SNIPPETS = ["messaging-errors.conf", "messaging-api.conf", "messaging-ws.conf"]
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
 
@@ -85,4 +85,5 @@ def test_nothing_routes_to_metrics():
         assert "metrics" not in code(name), name
         assert not re.search(r":946[45]\b", code(name)), name
     locations = re.findall(r"location\s+(\S+)", "\n".join(code(n) for n in SNIPPETS))
-    assert sorted(locations) == ["/api/", "/ws/", "@messaging_payload_too_large", "@messaging_unavailable"], locations
+    assert sorted(locations) == ["/api/", "/ws/", "=", "=", "=", "=", "@messaging_payload_too_large", "@messaging_push_unavailable",
+                                 "@messaging_unavailable"], locations

@@ -2,7 +2,7 @@
 on their own; non-participants get an error frame."""
 import time
 
-from conftest import direct
+from conftest import direct, send
 from test_push_support import clients, extra_daemons, psql  # noqa: F401
 
 
@@ -67,6 +67,21 @@ def test_typing_stops_when_the_typist_disconnects(alice, bob, clients):
     b.wait_for(lambda f: f["type"] == "typing" and f["isTyping"])
     a.close()
     b.wait_for(lambda f: f["type"] == "typing" and f["isTyping"] is False, timeout=2)
+
+
+def test_a_sent_message_ends_its_senders_typing_indicator(alice, bob, clients):
+    """The message arrives and the indicator goes off with it, not seconds later by timeout."""
+    conv = direct(alice, bob)
+    a, b = clients(alice), clients(bob)
+    a.send({"type": "typing", "conversationId": conv, "isTyping": True})
+    b.wait_for(lambda f: f["type"] == "typing" and f["isTyping"])
+    started = time.time()
+    sent = send(alice, conv, "done typing")
+    b.wait_for(lambda f: f["type"] == "new_message" and f["message"]["id"] == sent["id"])
+    off = b.wait_for(lambda f: f["type"] == "typing" and f["isTyping"] is False, timeout=2)
+    assert off["userId"] == alice.id and time.time() - started < 2
+    b.drain(0.3)
+    assert [f["isTyping"] for f in typing_frames(b, alice.id, conv)] == [True, False]
 
 
 def test_typing_across_two_daemons(alice, bob, carol, clients, extra_daemons):

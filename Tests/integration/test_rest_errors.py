@@ -241,3 +241,16 @@ def test_literal_paths_answer_405_with_their_own_methods(alice):
     assert r.status_code == 405 and r.headers["Allow"] == "POST"
     r = http.delete(BASE_URL + "/api/messages/search", headers=alice.headers, timeout=10)
     assert r.status_code == 405 and r.headers["Allow"] == "GET"
+
+
+def test_paths_are_routed_raw_and_ids_are_plain_digits(alice, bob):
+    """A path is routed on the segments as sent and each id decoded once: an encoded `?` or `/`
+    is part of the id (so a 400), never a query or another route; `+1` and `0001` are not 1."""
+    conversation = direct(alice, bob)
+    message = send(alice, conversation, "keep me")
+    assert_error(alice.delete(f"/api/messages/{message['id']}%3Fx"), 400, "invalid_id")
+    assert_error(alice.get(f"/api/messages/{conversation}%2Fread-state"), 400, "invalid_id")
+    for text in (f"+{conversation}", f"000{conversation}", f"{conversation}%20"):
+        assert_error(alice.get(f"/api/messages/{text}"), 400, "invalid_id")
+    history = alice.get(f"/api/messages/{conversation}").json()["messages"]
+    assert [m["content"] for m in history] == ["keep me"]

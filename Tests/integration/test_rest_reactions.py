@@ -120,7 +120,7 @@ def test_removing_a_reaction_that_does_not_exist(message, alice, bob):
 @pytest.mark.parametrize("path_emoji", ["abc", "1", "%F0%9F%91%8D%F0%9F%91%8D", "%FF"])
 def test_removing_with_an_invalid_emoji_in_the_path(message, bob, path_emoji):
     cid, m = message
-    # nginx hands the app the decoded URI; "%FF" (not UTF-8) arrives as U+FFFD, which is no emoji either.
+    # The app decodes the raw path segment once; "%FF" (not UTF-8) becomes U+FFFD, which is no emoji either.
     assert_error(bob.delete(f"/api/messages/{m['id']}/reactions/{path_emoji}"), 400, "validation_failed")
 
 

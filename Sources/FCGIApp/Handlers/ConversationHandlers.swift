@@ -8,7 +8,6 @@ enum ConversationHandlers {
         router.add("POST", "/api/messages/groups", createGroup)
     }
 
-    static let maxGroupSize = 1000
 
     static func list(_ exchange: Exchange) throws -> HTTPResponse {
         let limit = try exchange.limit(fallback: 50, max: 100)
@@ -37,13 +36,14 @@ enum ConversationHandlers {
     static func createGroup(_ exchange: Exchange) throws -> HTTPResponse {
         let body = try exchange.body()
         let name = try body.optionalString("name")?.trimmed
-        let participantIds = try body.ids("participantIds", maxCount: maxGroupSize - 1)
+        let participantIds = try body.ids("participantIds", maxCount: GroupLimits.members - 1)
         let avatar = try body.optionalString("avatar")
         let firstMessage = try body.optionalString("firstMessage")
         // Missing required information is answered in the H2AC script's words.
         let hookInput: JSON = [
             "name": JSON(name), "avatar": JSON(avatar), "firstMessage": JSON(firstMessage),
             "participantIds": participantIds.map { .array($0.map { .int($0) }) } ?? .null,
+            "limits": GroupLimits.hookInput,
         ]
         if let problem = exchange.context.hooks.validateGroupCreation(hookInput) {
             throw APIError(400, "validation_failed", problem["message"]?.stringValue ?? "The group is missing required information.")

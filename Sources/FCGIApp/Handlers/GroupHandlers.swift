@@ -11,7 +11,7 @@ enum GroupHandlers {
 
     static func addMembers(_ exchange: Exchange) throws -> HTTPResponse {
         let roomId = try exchange.pathId("conversationId")
-        guard let userIds = try exchange.body().ids("userIds", maxCount: ConversationHandlers.maxGroupSize), !userIds.isEmpty else {
+        guard let userIds = try exchange.body().ids("userIds", maxCount: GroupLimits.members), !userIds.isEmpty else {
             throw APIError.validation("userIds must name at least one user.")
         }
         let db = try exchange.db

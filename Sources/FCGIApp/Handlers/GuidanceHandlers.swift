@@ -26,9 +26,14 @@ enum GuidanceHandlers {
         return .json(200, decision)
     }
 
-    /// Which scripts are loaded, and the last compile or runtime error of each (file:line: message).
+    /// Which scripts are loaded (as this thread sees the folder), and the failures of every hook
+    /// function over the whole deployment (every worker thread and daemon, from the database).
+    /// Healthy: everything compiles and loads, and no hook failed in the last five minutes.
     static func status(_ exchange: Exchange) throws -> HTTPResponse {
         try exchange.requireStaff()
-        return .json(200, exchange.context.hooks.status())
+        let local = exchange.context.hooks.status()
+        let failures = try HookFailureStore(exchange.db).summary()
+        let healthy = local["healthy"] == true && !failures.contains { $0.lastFiveMinutes > 0 }
+        return .json(200, local.setting("healthy", .bool(healthy)).setting("failures", .array(failures.map(\.json))))
     }
 }

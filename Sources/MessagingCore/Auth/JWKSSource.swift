@@ -84,6 +84,6 @@ public struct JWKSReadError: Error, Sendable {
     public let reason: String
 }
 
-private final class FetchOutcome: @unchecked Sendable {
+private final class FetchOutcome: @unchecked Sendable {  // written by the URLSession callback before the semaphore is signalled, read after the wait
     var result: Result<String, JWKSReadError>?
 }

@@ -9,7 +9,7 @@ import Logging
 /// the platform for a routine refresh); a token naming an unknown `kid` triggers one extra
 /// reload, at most once per `minRefreshSeconds`, so a rotated-in key works at once and a flood of
 /// made-up kids cannot hammer the platform. A failed reload keeps the keys already loaded.
-public final class SigningKeys: @unchecked Sendable {
+public final class SigningKeys: @unchecked Sendable {  // the key set and reload times are guarded by its lock
     public struct Key: Sendable {
         public let algorithm: String
         /// From the platform's JWKS (not our own secret): only such tokens provision users.

@@ -54,6 +54,6 @@ func blockingWait<T>(_ operation: @escaping @Sendable () async throws -> T) thro
     return try box.result!.get()
 }
 
-private final class ResultBox<T>: @unchecked Sendable {
+private final class ResultBox<T>: @unchecked Sendable {  // written by the task before the semaphore is signalled, read after the wait
     var result: Result<T, Error>?
 }

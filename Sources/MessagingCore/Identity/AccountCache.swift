@@ -5,7 +5,7 @@ import Foundation
 /// sends `NOTIFY chat_accounts, '<id>'`, and the feed drops that user before the next request
 /// reads the cache. While the feed is down the cache answers nothing (every request queries).
 /// Shared by the process's threads.
-public final class AccountCache: @unchecked Sendable {
+public final class AccountCache: @unchecked Sendable {  // its entries are guarded by its lock
     private struct Entry {
         var account: Account
         var storedAt: Double

@@ -7,7 +7,7 @@ public struct GroupStore {
 
     /// Returns the ids actually added (existing members are skipped).
     public func addMembers(roomId: Int64, actorId: Int64, userIds: [Int64]) throws(PostgresError) -> [Int64] {
-        let result = try db.query("SELECT unnest(chat_add_members($1, $2, $3::bigint[]))", [roomId, actorId, PostgresBigintArray(userIds)])
+        let result = try db.query("SELECT unnest(chat_add_members($1, $2, $3::bigint[], $4))", [roomId, actorId, PostgresBigintArray(userIds), GroupLimits.members])
         return (0..<result.rowCount).compactMap { result.int($0, 0) }
     }
 

@@ -11,7 +11,7 @@ import Postgres
 /// Each send keeps its own answer: if the batch fails (one item's error rolls back the whole
 /// transaction), its items are sent again one by one, each in its own transaction.
 /// Whichever waiting thread finds a free slot leads the next batch on its own connection.
-public final class SendBatcher: @unchecked Sendable {
+public final class SendBatcher: @unchecked Sendable {  // its queue and counters are guarded by its lock
     public typealias Outcome = Result<(message: JSON, created: Bool), PostgresError>
 
     private final class Item {

@@ -24,7 +24,7 @@ extension APIError {
         case "CHSND": return APIError(403, "not_sender", "Only the sender (or a group admin, for deletes) may change this message.")
         case "CHMEM": return APIError(404, "member_not_found", "That user is not a member of this group.")
         case "CHEMP": return APIError(400, "validation_failed", "content must not be empty unless media is attached.")
-        case "CHFUL": return APIError(409, "group_full", "A group holds at most 1000 members.")
+        case "CHFUL": return APIError(409, "group_full", "A group holds at most \(GroupLimits.members) members.")
         case "57014": return APIError(503, "timeout", "The request took too long; try again.", headers: [("Retry-After", "1")])
         default:
             // Class 22 (data exception): a value from the request Postgres cannot take, such as a

@@ -1,3 +1,4 @@
+import MessagingCore
 import Postgres
 import Prometheus
 
@@ -11,13 +12,22 @@ public struct CommonMetrics: Sendable {
         self.registry = registry
         // Created up front so every series shows 0 before the first failure (rate() needs a start).
         for kind in CommonMetrics.postgresErrorKinds { _ = registry.makeCounter(descriptor: MetricCatalog.postgresErrors, labels: [("kind", kind)]) }
-        for kind in CommonMetrics.hookErrorKinds { _ = registry.makeCounter(descriptor: MetricCatalog.hookErrors, labels: [("kind", kind)]) }
+        for function in CommonMetrics.hookFunctions {
+            for kind in CommonMetrics.hookErrorKinds {
+                _ = registry.makeCounter(descriptor: MetricCatalog.hookErrors, labels: [("kind", kind), ("function", function)])
+            }
+            _ = registry.makeCounter(descriptor: MetricCatalog.hookTimeouts, labels: [("function", function)])
+        }
         _ = registry.makeCounter(descriptor: MetricCatalog.postgresReconnects)
-        _ = registry.makeCounter(descriptor: MetricCatalog.hookTimeouts)
     }
 
     public static let postgresErrorKinds = ["connection", "timeout", "statement"]
-    public static let hookErrorKinds = ["runtime", "memory", "malformed"]
+    public static let hookErrorKinds = ["runtime", "memory", "malformed", "suspended"]
+    /// The `function` label: "script.function" of every hook the contract has.
+    public static let hookFunctions = [
+        "guidance.guidance", "guidance.validate_group", "guidance.next_steps",
+        "notifications.on_message", "notifications.on_reaction", "notifications.on_read",
+    ]
 
     /// Which `messaging_postgres_errors_total` kind an error counts as; nil for the project's own
     /// SQLSTATEs (CH403 and friends), which are answers to the client, not database failures.
@@ -42,12 +52,14 @@ public struct CommonMetrics: Sendable {
         registry.makeCounter(descriptor: MetricCatalog.postgresReconnects).increment(by: Int64(count))
     }
 
-    /// `kind` is "timeout" or one of `hookErrorKinds` (the raw values of Hooks' `HookFailure`).
-    public func hookFailures(kind: String, count: Int = 1) {
+    /// `kind` is "timeout" or one of `hookErrorKinds` (the raw values of Hooks' `HookFailure`);
+    /// `function` one of `hookFunctions` (anything else is not counted: labels stay a fixed set).
+    public func hookFailures(kind: String, function: String, count: Int = 1) {
+        guard CommonMetrics.hookFunctions.contains(function) else { return }
         if kind == "timeout" {
-            registry.makeCounter(descriptor: MetricCatalog.hookTimeouts).increment(by: Int64(count))
+            registry.makeCounter(descriptor: MetricCatalog.hookTimeouts, labels: [("function", function)]).increment(by: Int64(count))
         } else if CommonMetrics.hookErrorKinds.contains(kind) {
-            registry.makeCounter(descriptor: MetricCatalog.hookErrors, labels: [("kind", kind)]).increment(by: Int64(count))
+            registry.makeCounter(descriptor: MetricCatalog.hookErrors, labels: [("kind", kind), ("function", function)]).increment(by: Int64(count))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MessagingCore
 import Prometheus
 
 /// The push daemon's metrics (names in MetricCatalog), served on `push_metrics_listen`.

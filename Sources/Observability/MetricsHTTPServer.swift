@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import MessagingCore
 
 /// A tiny HTTP/1.1 responder for Prometheus scrapes: `GET /metrics` answers the text exposition
 /// format, anything else 404. One thread with a blocking accept loop, one request per
 /// connection: a scraper every few seconds needs no more, and it keeps SwiftNIO out of the pool.
 /// Bind it to loopback (or a private interface); the nginx snippets never route to it.
-public final class MetricsHTTPServer: @unchecked Sendable {
+public final class MetricsHTTPServer: @unchecked Sendable {  // immutable after init; its one thread owns the socket
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }

@@ -1,5 +1,7 @@
 import Foundation
 import MessagingCore
+import Observability
+import Postgres
 import Testing
 
 /// The daemon's metrics API end to end: record, then scrape the endpoint over HTTP.
@@ -15,8 +17,9 @@ import Testing
         metrics.listenerReconnected()
         metrics.common.postgresError(PostgresError(kind: .connection, sqlState: nil, serverMessage: "gone"))
         metrics.common.postgresError(PostgresError(kind: .statement, sqlState: "CH403", serverMessage: "x"), isDomainError: true)
-        metrics.common.hookFailures(kind: "timeout")
-        metrics.common.hookFailures(kind: "runtime")
+        metrics.common.hookFailures(kind: "timeout", function: "notifications.on_message")
+        metrics.common.hookFailures(kind: "runtime", function: "guidance.validate_group")
+        metrics.common.hookFailures(kind: "runtime", function: "not.a_hook")  // not counted: labels stay fixed
 
         let (head, body) = try get(port: port, path: "/metrics")
         #expect(head.hasPrefix("HTTP/1.1 200"))
@@ -26,7 +29,9 @@ import Testing
             "messaging_push_delivery_lag_seconds_count 1", "messaging_push_delivery_lag_seconds_bucket{le=\"0.01\"} 0",
             "messaging_push_delivery_lag_seconds_bucket{le=\"0.025\"} 1", "messaging_push_listener_reconnects_total 1",
             "messaging_postgres_errors_total{kind=\"connection\"} 1", "messaging_postgres_errors_total{kind=\"statement\"} 0",
-            "messaging_hook_timeouts_total 1", "messaging_hook_errors_total{kind=\"runtime\"} 1",
+            "messaging_hook_timeouts_total{function=\"notifications.on_message\"} 1",
+            "messaging_hook_errors_total{kind=\"runtime\",function=\"guidance.validate_group\"} 1",
+            "messaging_hook_errors_total{kind=\"suspended\",function=\"notifications.on_read\"} 0",
         ] {
             #expect(body.contains(line + "\n"), "missing: \(line)")
         }
