@@ -265,7 +265,7 @@ def test_staff_page_shows_status_and_previews_a_decision(web, alice, staff, edit
     expect(a.page.locator("#open-staff")).to_be_hidden()
     s = web(staff, route="#/staff")
     expect(s.page.locator("#open-staff")).to_be_visible()
-    expect(s.page.locator(".hook-status tbody tr")).to_have_count(2)
+    expect(s.page.locator(".hook-scripts tbody tr")).to_have_count(2)
     expect(s.page.locator(".hook-status")).to_contain_text("notifications.lua")
     s.page.fill(".preview-form [name=content]", "¿Quién trae el vino?")
     s.page.fill(".preview-form [name=groupName]", "Práctica")

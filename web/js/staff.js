@@ -8,7 +8,7 @@ function statusTable(status) {
   return h("div", { class: "hook-status" },
     // `folder` (or `directory` from servers before it was renamed).
     h("p", {}, `Folder ${status.folder ?? status.directory}: `, h("strong", { class: status.healthy ? "ok" : "bad" }, status.healthy ? "healthy" : "has problems")),
-    h("table", {},
+    h("table", { class: "hook-scripts" },
       h("thead", {}, h("tr", {}, ["Script", "State", "Loaded", "Load error", "Last runtime error"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, status.scripts.map((script) => h("tr", {},
         h("td", {}, script.file),
