@@ -11,7 +11,7 @@ import { actOnDecision, recordConnectionState, showUnreadCounts, unlockAudioOnFi
 import { PushConnection } from "./js/push.js";
 import { mountSearch } from "./js/search.js";
 import { mountStaff } from "./js/staff.js";
-import { changed, state } from "./js/store.js";
+import { changed, rememberUser, state } from "./js/store.js";
 import { applyFrame, loadConversations, markReadIfSeen, reloadAll } from "./js/sync.js";
 import { initToken, onToken } from "./js/token.js";
 
@@ -31,6 +31,7 @@ const push = new PushConnection({
     if (firstTime) {
       await loadConversations().catch(() => {});
       resolveReady();
+      showWhoIsSignedIn();
     }
   },
   onResync: () => reloadAll().catch(() => {}),
@@ -114,6 +115,19 @@ async function route() {
   state.openId = openId;
   changed("open");
   sendFocus();
+}
+
+// "Signed in as Alice", from GET /api/users/me (servers without it show nothing).
+async function showWhoIsSignedIn() {
+  try {
+    const { user } = await api.me();
+    rememberUser(user);
+    const line = document.getElementById("signed-in-as");
+    line.textContent = `Signed in as ${user.displayName}`;
+    line.hidden = false;
+  } catch {
+    // An older server: the conversations still say who is who.
+  }
 }
 
 function showTokenScreen(reason) {

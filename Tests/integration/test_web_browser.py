@@ -48,6 +48,7 @@ def test_toast_badge_title_sound_then_open_scrolls_and_alice_sees_seen_by(web, a
     send(carol, elsewhere, "¿Practicamos el jueves?")
     bob.post(f"/api/messages/{conversation}/read")
     b = web(bob)
+    expect(b.page.locator("#signed-in-as")).to_have_text("Signed in as Bob")
     b.page.click(f'.conversation-item[data-conversation-id="{elsewhere}"]')  # also unlocks audio
     expect(b.page.locator(".conversation-title")).to_have_text("Carol")
     a = web(alice, route=f"#/c/{conversation}")

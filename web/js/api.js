@@ -72,6 +72,7 @@ export const api = {
   hookStatus: () => request("GET", "/api/h2ac/status"),
   hookPreview: (body) => request("POST", "/api/h2ac/preview", body),
   presence: (userId) => request("GET", `/api/users/${userId}/presence`),
+  me: () => request("GET", "/api/users/me"),
   user: (userId) => request("GET", `/api/users/${userId}`),
   users: (text, cursor) => request("GET", `/api/users${q({ q: text, cursor, limit: 20 })}`),
 };

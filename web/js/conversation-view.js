@@ -1,7 +1,7 @@
 // The open conversation: header (mute, group info), history with older pages on scroll-up,
 // "seen by" under the last message, typing indicators, and the composer.
 import { api } from "./api.js";
-import { avatar, fill, h } from "./dom.js";
+import { avatar, fill, formatTime, h } from "./dom.js";
 import { createComposer, discardSend, retrySend } from "./composer.js";
 import { presenceDot } from "./conversation-list.js";
 import { messageItem } from "./message-item.js";
@@ -26,6 +26,12 @@ function seenBy(conversation, last) {
     .map((p) => p.displayName);
   if (readers.length === 0) return null;
   return h("p", { class: "seen-by" }, `Seen by ${readers.join(", ")}`);
+}
+
+function presenceText(presence) {
+  if (!presence) return "";
+  if (presence.online) return "Online";
+  return presence.lastSeenAt ? `Last seen ${formatTime(presence.lastSeenAt)}` : "";
 }
 
 function typingLine(conversationId) {
@@ -122,7 +128,7 @@ export class ConversationView {
         h("h2", { class: "conversation-title" }, title),
         h("p", { class: "conversation-subtitle" }, conversation.type === "group"
           ? `${conversation.participants.length} members`
-          : state.presence.get(other?.id)?.online ? "Online" : "")),
+          : presenceText(state.presence.get(other?.id)))),
       h("button", {
         type: "button", class: "button mute-toggle", "aria-pressed": conversation.muted ? "true" : "false",
         onclick: () => this.toggleMute(),

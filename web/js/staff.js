@@ -28,7 +28,7 @@ function failureTable(failures) {
     h("thead", {}, h("tr", {}, ["Function", "Kind", "Last 5 min", "Last day", "Last", "Error"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, failures.map((f) => h("tr", {},
       h("td", {}, `${f.script} ${f.function}`), h("td", {}, f.kind), h("td", {}, f.lastFiveMinutes), h("td", {}, f.lastDay),
-      h("td", {}, formatTime(f.lastAt)), h("td", { class: "error-text" }, f.lastError ?? "—")))));
+      h("td", {}, formatTime(f.lastAt)), h("td", { class: f.lastError ? "error-text" : null }, f.lastError ?? "—")))));
 }
 
 function decisionView(preview) {
