@@ -7,8 +7,8 @@ import { mountConversationList } from "./js/conversation-list.js";
 import { ConversationView } from "./js/conversation-view.js";
 import { mountGroupInfo } from "./js/group-admin.js";
 import { mountDirectPicker, mountGroupForm } from "./js/new-conversation.js";
-import { actOnDecision, recordConnectionState, showUnreadCounts, unlockAudioOnFirstInteraction } from "./js/notifier.js";
-import { PushConnection } from "./js/push.js";
+import { actOnDecision, recordConnectionState, showToast, showUnreadCounts, unlockAudioOnFirstInteraction } from "./js/notifier.js";
+import { backoffDelay, PushConnection } from "./js/push.js";
 import { mountSearch } from "./js/search.js";
 import { mountStaff } from "./js/staff.js";
 import { changed, rememberUser, state } from "./js/store.js";
@@ -29,7 +29,7 @@ const push = new PushConnection({
     state.me = userId;
     // Connect first, then load through REST, so nothing falls between the two (section 4).
     if (firstTime) {
-      await loadConversations().catch(() => {});
+      await loadFirstList();
       resolveReady();
       showWhoIsSignedIn();
     }
@@ -37,6 +37,20 @@ const push = new PushConnection({
   onResync: () => reloadAll().catch(() => {}),
   onFrame,
 });
+
+// The first load of the list, retried (with the same backoff as the stream) until it works.
+async function loadFirstList() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await loadConversations();
+      return;
+    } catch (error) {
+      if (error.status === 401) return; // the sign-in screen takes over
+      showToast({ title: "Your conversations could not be loaded", body: `${error.message} Trying again…` });
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+    }
+  }
+}
 
 function showConnectionState(connection) {
   const text = { connecting: "Connecting…", reconnecting: "Reconnecting…" }[connection];
