@@ -363,6 +363,12 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     expect(b.conversation_item(group).locator(".unread-badge")).to_have_text("1")
     assert b.debug("toasts") == []  # muted: the decision has no toast and no sound
     assert b.debug("sounds") == []
+    b.open(f"#/c/{group}")
+    b.page.click(".mute-toggle")  # unmuted: the next message toasts again
+    expect(b.page.locator(".mute-toggle")).to_have_attribute("aria-pressed", "false")
+    b.open("#/")
+    send(alice, group, "¿me oyes?")
+    expect(b.page.locator("#toasts .toast-body")).to_have_text("¿me oyes?")
 
     a = web(alice, route=f"#/c/{group}/info")
     a.page.fill(".inline-form input[type=text]", "Milonga del sábado")
@@ -374,6 +380,9 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     a.page.once("dialog", lambda dialog: dialog.accept())
     a.page.locator(f'.member[data-user-id="{carol.id}"]').get_by_role("button", name="Remove").click()
     expect(a.page.locator(".member")).to_have_count(2)
+    a.page.fill(".add-members .picker-id", str(carol.id))  # and back again
+    a.page.press(".add-members .picker-id", "Enter")
+    expect(a.page.locator(".member")).to_have_count(3)
     a.screenshot("desktop-group-info")
     a.page.fill(".inline-form input[type=url]", "https://example.com/milonga.png")
     a.page.click(".inline-form button[type=submit] >> nth=1")
@@ -386,7 +395,7 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     b.page.once("dialog", lambda dialog: dialog.accept())
     b.page.get_by_role("button", name="Leave group").click()
     expect(b.conversation_item(group)).to_have_count(0)
-    expect(a.page.locator(".member")).to_have_count(1)
+    expect(a.page.locator(".member")).to_have_count(2)
     # The last admin left: the longest-standing member (Alice) is promoted automatically.
     expect(a.page.locator(f'.member[data-user-id="{alice.id}"] .role')).to_have_text("admin")
     expect(a.page.locator(".inline-form")).to_have_count(2)
