@@ -100,6 +100,7 @@ hooks_dir = ${HOOKS_DIR:-$ROOT/lua}
 log_level = ${LOG_LEVEL:-info}
 test_routes = ${TEST_ROUTES:-false}
 staff_user_ids = ${STAFF_USER_IDS:-}
+web_url = http://127.0.0.1:$HTTP_PORT/
 CFG
     # The default limits unless the caller sets its own (the tests and the benchmarks do).
     [ -z "${RATE_LIMITS:-}" ] || echo "rate_limits = $RATE_LIMITS" >>"$CONF"
@@ -168,6 +169,7 @@ up() {
 stack is up: http://127.0.0.1:$HTTP_PORT/api/health  (WebSocket: ws://127.0.0.1:$HTTP_PORT/ws/notifications)
   create a user:   $bin/messaging-admin user add --username alice --display-name Alice
   get a token:     $bin/messaging-admin token --user <id>
+  open the client: $bin/messaging-admin token --user <id> --link   (prints http://127.0.0.1:$HTTP_PORT/#token=...)
   call the API:    curl -H "Authorization: Bearer <token>" http://127.0.0.1:$HTTP_PORT/api/messages/conversations
   logs:            $LOGS/      stop: scripts/stack.sh down
 TXT

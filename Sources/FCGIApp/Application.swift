@@ -17,6 +17,7 @@ struct Application: Sendable {
         MemberStateHandlers.register(&router)
         SearchHandlers.register(&router)
         GuidanceHandlers.register(&router)
+        HookPreviewHandlers.register(&router)
         PresenceHandlers.register(&router)
         DirectoryHandlers.register(&router)
         ServiceUserHandlers.register(&router)

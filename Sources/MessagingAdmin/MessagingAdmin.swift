@@ -75,10 +75,16 @@ struct TokenCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
     @Option(help: "The user's id.") var user: Int64
     @Option(help: "Lifetime in seconds.") var ttl: Int = 86400
+    @Flag(help: "Print a link that opens the web client signed in (web_url + #token=...) instead of the bare token.")
+    var link = false
 
     func run() throws {
         do {
-            print(try TokenSigner(configuration: try options.load()).sign(userId: user, ttlSeconds: ttl))
+            let configuration = try options.load()
+            let token = try TokenSigner(configuration: configuration).sign(userId: user, ttlSeconds: ttl)
+            // The token travels in the fragment: browsers never send it to a server or into its
+            // logs, and the web client moves it to sessionStorage and strips it from the address.
+            print(link ? configuration.webURL + "#token=" + token : token)
         } catch let error as Configuration.Invalid {
             throw ValidationError("\(error)")
         }

@@ -49,6 +49,8 @@ public struct Configuration: Sendable {
     public var rateLimits: RateLimits
     /// Staff (StaffPolicy) are not rate limited.
     public var rateLimitExemptStaff: Bool
+    /// Where people open the web client (`messaging-admin token --link` links to it).
+    public var webURL: String
     /// The push daemon's connection and log-reading limits (`push_*` keys).
     public var push: PushLimits
 
@@ -92,6 +94,7 @@ public struct Configuration: Sendable {
          "Per-user limits: action=count/unit:burst, comma-separated (unit s, m or h; the burst is how many may come at once). Actions: send, conversation (direct and group creation), react, edit, delete, read, group_admin, search. An action not listed is not limited. Shared by every worker process and pool host (the buckets live in PostgreSQL); messaging-admin rate-limit sets one user's own."),
         ("rate_limit_exempt_staff", "true", "Staff (staff_user_ids or the staff role) are not rate limited."),
         ("staff_user_ids", "", "Comma-separated user ids of product staff: they may read GET /api/h2ac/status and preview hook decisions. Users with the staff role count as staff too."),
+        ("web_url", "http://127.0.0.1:8080/", "Where people open the web client (web/, served by nginx at /): `messaging-admin token --link` prints sign-in links to it (http or https)."),
         ("test_routes", "false", "Enables test-only routes (WebSocket echo for protocol conformance). Never in production."),
         ("push_daemon_id", "", "Names this daemon's presence rows; empty: hostname:port. Keep it stable across restarts of the same daemon."),
         ("push_threads", "0", "Event-loop threads of the push daemon; 0: one per core."),
@@ -218,10 +221,11 @@ public struct Configuration: Sendable {
             purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
         staffUserIds = try Configuration.idList(text("staff_user_ids"), key: "staff_user_ids")
         rateLimits = try RateLimits.parse(text("rate_limits")).get()
-        switch text("rate_limit_exempt_staff") {
-        case "true": rateLimitExemptStaff = true
-        case "false": rateLimitExemptStaff = false
-        default: throw Invalid(key: "rate_limit_exempt_staff", problem: "expected true or false")
+        rateLimitExemptStaff = try Configuration.flag(text("rate_limit_exempt_staff"), key: "rate_limit_exempt_staff")
+        webURL = text("web_url")
+        guard let scheme = webURL.split(separator: ":").first?.lowercased(), ["http", "https"].contains(scheme),
+              webURL.contains("://"), !webURL.contains("#") else {
+            throw Invalid(key: "web_url", problem: "expected an http(s) URL without a #fragment")
         }
         testRoutes = try Configuration.flag(text("test_routes"), key: "test_routes")
     }

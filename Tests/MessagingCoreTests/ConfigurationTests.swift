@@ -10,6 +10,7 @@ import Testing
         #expect(config.fcgiThreads == 4)
         #expect(config.pushListen == "127.0.0.1:8090")
         #expect(config.fcgiSocketMode == 0o660)
+        #expect(config.webURL == "http://127.0.0.1:8080/")
     }
 
     @Test(arguments: [
@@ -21,6 +22,9 @@ import Testing
         ("MESSAGING_TEST_ROUTES", "yes", "test_routes"),
         ("MESSAGING_METRICS_LISTEN", "9464", "metrics_listen"),
         ("MESSAGING_PUSH_METRICS_LISTEN", "on", "push_metrics_listen"),
+        ("MESSAGING_WEB_URL", "chat.example.com", "web_url"),
+        ("MESSAGING_WEB_URL", "ftp://chat.example.com/", "web_url"),
+        ("MESSAGING_WEB_URL", "https://chat.example.com/#/", "web_url"),
         ("MESSAGING_JWKS", "http://platform.example/jwks.json", "jwks"),
         ("MESSAGING_JWKS", "relative/jwks.json", "jwks"),
         ("MESSAGING_PROVISION_USERS", "yes", "provision_users"),

@@ -199,3 +199,36 @@ def test_first_message_of_a_new_group_is_sent_with_it(alice, bob):
 def test_hook_status_is_for_staff_only(alice, staff):
     assert_error(alice.get("/api/h2ac/status"), 403, "staff_only")
     assert staff.get("/api/h2ac/status").status_code == 200
+
+
+def test_preview_runs_the_script_on_disk_and_tells_when_the_builtin_decided(staff, editable_notifications):
+    path, original = editable_notifications
+    body = {"event": "new_message", "content": "Hola", "recipient": {"unreadTotal": 2, "unreadInConversation": 2}}
+
+    def preview():
+        r = staff.post("/api/h2ac/preview", body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert preview()["decision"]["toast"] == {"title": "Alice", "body": "Hola"}
+    with open(path, "w") as f:
+        f.write(original.replace("    body = text.preview(event.message),", '    body = "Vista previa: " .. text.preview(event.message),'))
+    changed = None
+    for _ in range(20):  # picked up within about a second
+        changed = preview()
+        if changed["decision"]["toast"]["body"].startswith("Vista previa: "):
+            break
+        time.sleep(0.2)
+    assert changed["decision"]["toast"]["body"] == "Vista previa: Hola" and changed["usedBuiltin"] is False
+    with open(path, "w") as f:
+        f.write(original.replace("  local sender, recipient = event.sender or {}, event.recipient or {}",
+                                 '  error("preview boom")', 1))
+    failed = None
+    for _ in range(20):
+        failed = preview()
+        if failed["usedBuiltin"]:
+            break
+        time.sleep(0.2)
+    assert failed["usedBuiltin"] is True
+    assert "notifications.lua:" in failed["scriptError"] and "preview boom" in failed["scriptError"]
+    assert failed["decision"]["toast"] == {"title": "Alice", "body": "Hola"}  # the built-in default's

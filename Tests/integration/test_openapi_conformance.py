@@ -275,6 +275,15 @@ def test_reactions(api):
         api.check(A, "POST", call(bob, "POST", f"/api/messages/{doomed}/reactions", {"emoji": "👍"}))
     api.assert_covered(A, "POST")
 
+    who = api.check(A, "GET", call(alice, "GET", path)).json()                                  # 200
+    assert [(r["emoji"], r["count"], r["reacted"]) for r in who["reactions"]] == [("👨‍👩‍👧‍👦", 2, True)]
+    assert [(u["id"], u["displayName"]) for u in who["reactions"][0]["users"]] == [(bob.id, "Bob"), (alice.id, "Alice")]
+    api.check(A, "GET", call(bob, "GET", "/api/messages/abc/reactions"))                       # 400
+    api.check(A, "GET", call(None, "GET", path))                                               # 401
+    api.check(A, "GET", call(carol, "GET", path))                                              # 403
+    api.check(A, "GET", call(bob, "GET", "/api/messages/987654321/reactions"))                 # 404
+    api.assert_covered(A, "GET")
+
     D = "/api/messages/{messageId}/reactions/{emoji}"
     family = quote("👨‍👩‍👧‍👦", safe="")
     api.check(D, "DELETE", call(bob, "DELETE", f"{path}/{family}"))                           # 204
@@ -574,6 +583,29 @@ def test_h2ac_guidance_and_status(api, staff):
     r = call(alice, "POST", "/api/messages/groups", {"participantIds": [bob.id]})
     api.check("/api/messages/groups", "POST", r)
     assert r.json()["error"]["message"] == "Please give the group a name."
+
+
+def test_h2ac_preview(api, staff):
+    alice = new_user("Alice")
+    P = "/api/h2ac/preview"
+    body = {"event": "new_message", "content": "¿Bailamos?", "senderName": "Alice",
+            "recipient": {"focused": False, "muted": False, "unreadTotal": 3, "unreadInConversation": 1}}
+    api.request_body_ok(P, "POST", body)
+    shown = api.check(P, "POST", call(staff, "POST", P, body)).json()                                # 200
+    assert shown["decision"]["toast"] == {"title": "Alice", "body": "¿Bailamos?"}
+    assert shown["decision"]["badge"] == {"total": 3, "conversation": 1} and shown["usedBuiltin"] is False
+    group = {"event": "reaction_added", "emoji": "🎉", "conversation": {"type": "group", "name": "Práctica"}}
+    reacted = api.check(P, "POST", call(staff, "POST", P, group)).json()
+    assert reacted["decision"]["toast"]["title"] == "Alice reacted 🎉 in Práctica"
+    api.check(P, "POST", call(staff, "POST", P, {"event": "message_read"}))
+    api.check(P, "POST", call(staff, "POST", P, {"event": "typing"}))                               # 400
+    api.check(P, "POST", call(staff, "POST", P, {"event": "new_message", "recipient": {"muted": "no"}}))
+    api.check(P, "POST", call(staff, "POST", P, {"event": "new_message", "content": "x" * 4001}))    # content_too_long
+    api.check(P, "POST", call(None, "POST", P, body))                                               # 401
+    api.check(P, "POST", call(alice, "POST", P, body))                                              # 403 staff_only
+    api.check(P, "POST", raw("POST", P, too_large(), token=staff.token))                            # 413
+    api.check(P, "POST", raw("POST", P, b'{"event":"new_message"}', token=staff.token, content_type="text/plain"))  # 415
+    api.assert_covered(P, "POST")
 
 
 def test_presence(api):

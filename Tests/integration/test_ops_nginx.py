@@ -28,11 +28,13 @@ def uncomment_examples(text):
     return "\n".join(lines) + "\n"
 
 
-def nginx_test(tmp_path, upstreams_text):
+def nginx_test(tmp_path, upstreams_text, with_web=False):
     # Stock nginx layout: the snippets `include fastcgi_params` relative to the config folder.
     shutil.copy("/etc/nginx/fastcgi_params", tmp_path / "fastcgi_params")
     (tmp_path / "upstreams.conf").write_text(upstreams_text)
     includes = "\n".join(f"        include {os.path.join(NGINX_DIR, name)};" for name in SNIPPETS)
+    if with_web:  # the optional web client snippet takes / (the server's own `location /` goes)
+        includes += f"\n        root {os.path.join(ROOT, 'web')};\n        include {os.path.join(NGINX_DIR, 'messaging-web.conf')};"
     (tmp_path / "nginx.conf").write_text(f"""
 pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/error.log;
@@ -49,7 +51,7 @@ http {{
         listen 127.0.0.1:8443;
         server_name example.test;
 {includes}
-        location / {{ return 404; }}
+        {"" if with_web else "location / { return 404; }"}
     }}
 }}
 """)
@@ -61,6 +63,10 @@ http {{
 
 def test_snippets_and_upstreams_pass_nginx_t(tmp_path):
     nginx_test(tmp_path, open(os.path.join(NGINX_DIR, "upstreams.conf")).read())
+
+
+def test_web_client_snippet_passes_nginx_t(tmp_path):
+    nginx_test(tmp_path, open(os.path.join(NGINX_DIR, "upstreams.conf")).read(), with_web=True)
 
 
 def test_scaling_examples_pass_nginx_t_once_uncommented(tmp_path):

@@ -154,7 +154,8 @@ def test_non_numeric_message_ids_are_400(alice, segment):
 
 
 @pytest.mark.parametrize("path", ["/api/nothing", "/api/messages", "/api/messages/1/2/3/4/5", "/api/messages/1/unread",
-                                  "/api/messages/1/reactions/x/y", "/api/", "/api/health/deep", "/nothing", "/"])
+                                  "/api/messages/1/reactions/x/y", "/api/", "/api/health/deep", "/nothing",
+                                  "/index.html/x", "/js/nothing.js"])
 def test_unknown_routes_are_404_json(alice, path):
     for method in ("GET", "POST", "DELETE"):
         r = requests.request(method, BASE_URL + path, headers=alice.headers, timeout=10)
@@ -171,8 +172,8 @@ def test_unknown_routes_are_404_even_without_a_token():
     ("PUT", "/api/messages/1", "GET, POST"),
     ("GET", "/api/messages/1/read", "POST"),
     ("PUT", "/api/messages/1/read", "POST"),
-    ("GET", "/api/messages/1/reactions", "POST"),
-    ("DELETE", "/api/messages/1/reactions", "POST"),
+    ("PUT", "/api/messages/1/reactions", "GET, POST"),
+    ("DELETE", "/api/messages/1/reactions", "GET, POST"),
     ("GET", "/api/messages/1/reactions/%F0%9F%91%8D", "DELETE"),
     ("POST", "/api/messages/1/reactions/%F0%9F%91%8D", "DELETE"),
     ("POST", "/api/health", "GET"),

@@ -5,6 +5,16 @@ enum ReactionHandlers {
     static func register(_ router: inout Router) {
         router.add("POST", "/api/messages/:messageId/reactions", add)
         router.add("DELETE", "/api/messages/:messageId/reactions/:emoji", remove)
+        router.add("GET", "/api/messages/:messageId/reactions", reactors)
+    }
+
+    /// The most reactors listed per emoji; `count` always tells how many there are.
+    static let reactorsPerEmoji = 100
+
+    /// Who reacted with what ("who" in a client's reaction tooltip).
+    static func reactors(_ exchange: Exchange) throws -> HTTPResponse {
+        let messageId = try exchange.pathId("messageId")
+        return .json(200, try ReactionStore(try exchange.db).reactors(messageId: messageId, viewerId: exchange.userId, usersPerEmoji: reactorsPerEmoji))
     }
 
     static func add(_ exchange: Exchange) throws -> HTTPResponse {
