@@ -35,7 +35,7 @@ extension EventKind {
 /// Builds the hook input for each local recipient of an event:
 /// {event, message, sender, conversation{id,type,name,participantCount},
 ///  recipient{id, focusedConversationId, unreadTotal, unreadInConversation, muted}}.
-/// Unread counts are read once per event for all local recipients (`last_seq - last_read_seq`).
+/// Unread counts are read once per event for all local recipients (see RecipientStore.unreadCounts).
 struct NotificationInputs {
     /// The parts shared by every recipient of one event, in the shape `lua/README.md` documents:
     /// for a reaction, the reacted-to message, the reactor as `sender` and a `reaction`; for a

@@ -7,6 +7,7 @@ import requests
 
 from conftest import BASE_URL, assert_error, direct, send
 from issue5_helpers import BAD_IDS, MISSING_ID, conversation_of, group
+from test_push_support import clients  # noqa: F401  (fixture)
 
 
 def read_state(user, conversation_id):
@@ -208,3 +209,25 @@ def test_mute_access(make_user):
     r = requests.patch(BASE_URL + f"/api/messages/{did}/settings", json={"muted": True}, timeout=10)
     assert_error(r, 401, "token_missing")
     assert conversation_of(alice, did)["muted"] is False and conversation_of(bob, did)["muted"] is False
+
+
+def test_a_message_deleted_before_it_was_read_is_not_unread(alice, bob, clients):
+    """A tombstone after the reader's marker counts nowhere: the list, the mark-read answer and
+    the badge of the next push frame all leave it out."""
+    conversation = direct(alice, bob)
+    kept = send(alice, conversation, "kept")
+    gone = send(alice, conversation, "gone")
+    assert alice.delete(f"/api/messages/{gone['id']}").status_code in (200, 204)
+
+    def unread():
+        listed = bob.get("/api/messages/conversations?limit=100").json()["conversations"]
+        return [c["unreadCount"] for c in listed if c["id"] == conversation][0]
+    assert unread() == 1
+    b = clients(bob)
+    later = send(alice, conversation, "later")
+    frame = b.wait_for(lambda f: f["type"] == "new_message" and f["message"]["id"] == later["id"])
+    assert frame["h2ac"]["badge"]["conversation"] == 2
+    assert bob.post(f"/api/messages/{conversation}/read", {"upToMessageId": kept["id"]}).json()["unreadCount"] == 1
+    assert unread() == 1
+    assert bob.post(f"/api/messages/{conversation}/read", {}).json()["unreadCount"] == 0
+    assert unread() == 0

@@ -15,7 +15,7 @@ AS $function$
             'participants', parts.participants,
             'lastMessage', CASE WHEN last.id IS NOT NULL THEN chat_message_json(last) END,
             'lastMessageAt', last.created_at,
-            'unreadCount', coalesce(r.last_seq - me.last_read_seq, 0),
+            'unreadCount', coalesce(r.last_seq - me.last_read_seq - me.unread_deleted, 0),
             'muted', coalesce(me.muted, false)),
         r.last_activity_at
     FROM chat_rooms r

@@ -8,6 +8,7 @@ DECLARE
     room chat_rooms;
     target_seq bigint;
     target_id bigint;
+    deleted_after integer;
 BEGIN
     me := chat_require_member(p_room, p_user);
     SELECT * INTO room FROM chat_rooms WHERE id = p_room;
@@ -20,18 +21,22 @@ BEGIN
             RAISE EXCEPTION 'no such message' USING ERRCODE = 'CHM04';
         END IF;
     END IF;
+    -- Deleted messages from others after the new marker: not unread.
+    SELECT count(*) INTO deleted_after FROM chat_messages d
+    WHERE d.room_id = p_room AND d.seq > target_seq AND d.deleted_at IS NOT NULL AND d.sender_id <> p_user;
     -- Never backwards: the WHERE clause makes a concurrent, further read win.
-    UPDATE chat_room_users u SET last_read_seq = target_seq, last_read_message_id = target_id, last_read_at = now()
+    UPDATE chat_room_users u SET last_read_seq = target_seq, last_read_message_id = target_id, last_read_at = now(),
+                                 unread_deleted = deleted_after
     WHERE u.room_id = p_room AND u.user_id = p_user AND u.last_read_seq < target_seq;
     IF FOUND THEN
         INSERT INTO chat_events (room_id, kind, payload)
         VALUES (p_room, 'message_read', json_build_object('conversationId', p_room, 'userId', p_user,
                                                           'upToMessageId', target_id, 'readAt', now()));
-        RETURN QUERY SELECT room.last_seq - target_seq, target_id, true;
+        RETURN QUERY SELECT room.last_seq - target_seq - deleted_after, target_id, true;
         RETURN;
     END IF;
     SELECT * INTO me FROM chat_room_users u WHERE u.room_id = p_room AND u.user_id = p_user;
-    RETURN QUERY SELECT room.last_seq - me.last_read_seq, me.last_read_message_id, false;
+    RETURN QUERY SELECT room.last_seq - me.last_read_seq - me.unread_deleted, me.last_read_message_id, false;
 END
 $function$
 ;

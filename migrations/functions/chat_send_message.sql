@@ -35,7 +35,7 @@ BEGIN
     VALUES (new_id, p_room, p_sender, new_seq, p_content, p_media_url, p_media_type, p_client_id, p_reply_to)
     RETURNING * INTO msg;
     -- Sending implies having read everything before it (no separate message_read event).
-    UPDATE chat_room_users SET last_read_seq = new_seq, last_read_message_id = new_id, last_read_at = now()
+    UPDATE chat_room_users SET last_read_seq = new_seq, last_read_message_id = new_id, last_read_at = now(), unread_deleted = 0
     WHERE room_id = p_room AND user_id = p_sender;
     body := chat_message_json(msg);
     INSERT INTO chat_events (room_id, kind, payload) VALUES (p_room, 'new_message', body);

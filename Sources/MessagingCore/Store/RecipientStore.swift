@@ -50,13 +50,14 @@ public struct RecipientStore {
         }
     }
 
-    /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`), and
+    /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`, less the
+    /// deleted messages after the marker), and
     /// whether they muted `roomId`. Users without any membership are absent.
     public func unreadCounts(users: [Int64], roomId: Int64) throws(PostgresError) -> [Int64: Unread] {
         guard !users.isEmpty else { return [:] }
         let result = try db.query("""
-            SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)), 0)::bigint,
-                   coalesce(sum(greatest(r.last_seq - m.last_read_seq, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
+            SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)), 0)::bigint,
+                   coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
                    coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false)
             FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
             WHERE m.user_id = ANY ($1::bigint[])
