@@ -554,3 +554,25 @@ def test_deactivated_account_is_signed_out_without_reconnecting(web, make_user):
     opened = len(c.sockets)
     time.sleep(2)
     assert len(c.sockets) == opened, c.sockets
+
+
+def test_a_rate_limited_send_waits_for_retry_after_and_goes_through(web, alice, bob):
+    conversation = direct(alice, bob)
+    a = web(alice, route=f"#/c/{conversation}")
+    attempts = []
+
+    def limit_the_first(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:  # as the API answers over a user's send limit
+            return route.fulfill(status=429, headers={"Retry-After": "2", "Content-Type": "application/json"},
+                                 body='{"error":{"code":"rate_limited","message":"Too many requests; try again shortly."}}')
+        return route.continue_()
+
+    a.page.route(f"**/api/messages/{conversation}", limit_the_first)
+    a.send("Despacio")
+    expect(a.message("Despacio")).to_have_class(re.compile("pending"))
+    expect(a.message("Despacio")).not_to_have_class(re.compile("pending|failed"))
+    assert len(attempts) == 2 and attempts[1] - attempts[0] >= 1.9, attempts  # Retry-After, not our 1 s
+    assert [m["content"] for m in alice.get(f"/api/messages/{conversation}").json()["messages"]] == ["Despacio"]

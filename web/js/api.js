@@ -3,14 +3,15 @@
 import { currentToken, requestNewToken } from "./token.js";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfterSeconds = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds; // from Retry-After (429, 503)
   }
-  // A retry may succeed: the network failed, or the server said so (503, 500).
+  // A retry may succeed: the network failed, the server was busy (500, 503) or asked to slow down (429).
   get retryable() {
-    return this.status === 0 || this.status >= 500;
+    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 
@@ -36,7 +37,8 @@ async function request(method, path, body) {
   if (!response.ok) {
     const error = payload?.error ?? { code: "http_" + response.status, message: `The server answered ${response.status}.` };
     if (response.status === 401) requestNewToken(TOKEN_REFUSALS[error.code] ?? "invalid");
-    throw new ApiError(response.status, error.code, error.message);
+    const retryAfter = Number(response.headers.get("Retry-After"));
+    throw new ApiError(response.status, error.code, error.message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
   }
   return payload;
 }

@@ -40,7 +40,8 @@ async function deliver(conversationId, entry) {
         changed("messages", conversationId);
         return null;
       }
-      await sleep(RETRY_DELAYS_MS[attempt]);
+      // The server's Retry-After (a rate limit, an overloaded pool) wins over our own schedule.
+      await sleep(Math.max(RETRY_DELAYS_MS[attempt], (error.retryAfterSeconds ?? 0) * 1000));
     }
   }
 }
