@@ -36,12 +36,32 @@ final class TypingRelay {
             return
         }
         let now = MonotonicClock.nanoseconds()
+        // A user with many connections cannot flood the others: "typing" costs a token from
+        // one bucket per user; turning it off is free (it never outnumbers the turns on).
+        if isTyping && !takeTypingToken(userId: userId, now: now) { return }
         if isTyping {
             typingBySession[ObjectIdentifier(session), default: [:]][roomId] = now
         } else {
             typingBySession[ObjectIdentifier(session)]?.removeValue(forKey: roomId)
         }
         try publish(room: roomId, userId: userId, username: try username(userId, connection: connection), isTyping: isTyping, connection: connection)
+    }
+
+    /// "Typing" commands a user may publish: `typingPerSecond` on average, `typingBurst` at once,
+    /// whatever number of connections they open (each connection is also capped at 20 a second).
+    static let typingPerSecond = 4.0
+    static let typingBurst = 8.0
+    private var typingBuckets: [Int64: (tokens: Double, at: UInt64)] = [:]
+
+    private func takeTypingToken(userId: Int64, now: UInt64) -> Bool {
+        var bucket = typingBuckets[userId] ?? (Self.typingBurst, now)
+        bucket.tokens = min(Self.typingBurst, bucket.tokens + Double(now &- bucket.at) / 1e9 * Self.typingPerSecond)
+        bucket.at = now
+        let allowed = bucket.tokens >= 1
+        if allowed { bucket.tokens -= 1 }
+        if typingBuckets.count > 100_000 { typingBuckets.removeAll(keepingCapacity: true) }  // full buckets are the default anyway
+        typingBuckets[userId] = bucket
+        return allowed
     }
 
     /// A session closed: indicators it left on are turned off for everyone.

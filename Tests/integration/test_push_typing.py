@@ -101,3 +101,23 @@ def test_typing_across_two_daemons(alice, bob, carol, clients, extra_daemons):
     assert (frame["userId"], frame["isTyping"]) == (alice.id, True)
     # expiry happens on every daemon
     b.wait_for(lambda f: f["type"] == "typing" and f["userId"] == alice.id and f["isTyping"] is False, timeout=9)
+
+
+def test_many_connections_of_one_user_cannot_flood_typing(alice, bob, clients):
+    """Twenty connections of one user toggling typing as fast as allowed per connection: the
+    other member sees a bounded number of frames (one allowance per user, not per connection)."""
+    conv = direct(alice, bob)
+    b = clients(bob)
+    typists = [clients(alice) for _ in range(20)]
+    started = time.time()
+    for round_ in range(5):
+        for typist in typists:
+            typist.send({"type": "typing", "conversationId": conv, "isTyping": True})
+            typist.send({"type": "typing", "conversationId": conv, "isTyping": False})
+    elapsed = time.time() - started
+    b.drain(1.5)
+    frames = typing_frames(b, alice.id, conv)
+    ons = [f for f in frames if f["isTyping"]]
+    # The allowance: 8 at once, then 4 a second; each "on" may be followed by one "off".
+    assert 1 <= len(ons) <= 8 + 4 * (elapsed + 1.5) + 1, (len(ons), elapsed)
+    assert len(frames) <= 2 * len(ons) + 1
