@@ -12,7 +12,7 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
     # here); the emoji font makes reactions legible in their screenshots.
     packages+=(chromium fonts-noto-color-emoji)
-    python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator cryptography playwright)
+    python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator pyyaml cryptography playwright)
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
     packages+=(wrk)
@@ -41,6 +41,7 @@ modules=()
 for package in "${python_packages[@]}"; do
     module=${package%%[<>=]*}
     module=${module//-/_}
+    [ "$module" = pyyaml ] && module=yaml  # the one whose import name differs
     python3 -c "import $module" 2>/dev/null || modules+=("$package")
 done
 if [ ${#modules[@]} -gt 0 ]; then

@@ -90,19 +90,29 @@ final class TypingRelay {
         if isTyping {
             let refresh = active[key] != nil
             let expiresAt = MonotonicClock.nanoseconds() + timeout
+            if !refresh { typistsByRoom[roomId, default: 0] += 1 }
             active[key] = (expiresAt, username)
             nextExpiry = min(nextExpiry ?? expiresAt, expiresAt)
             if refresh { return }  // receivers already show it; only the expiry moves
         } else {
-            guard active.removeValue(forKey: key) != nil else { return }
+            guard removeActive(key) != nil else { return }
         }
         guard let room = try cache.room(roomId, connection: connection) else { return }
         fanOut(room: room, roomId: roomId, userId: userId, username: username, isTyping: isTyping, registry: registry, outbox: &outbox)
     }
 
-    /// Whether anyone is typing in `roomId` now (cheap: checked for every new message).
-    func isActive(inRoom roomId: Int64) -> Bool {
-        active.keys.contains { $0.room == roomId }
+    /// Whether anyone is typing in `roomId` now: a dictionary lookup, as it is asked for every
+    /// new message.
+    func isActive(inRoom roomId: Int64) -> Bool { typistsByRoom[roomId] != nil }
+
+    /// Indicators on per room, kept with `active`, so `isActive` need not scan it.
+    private var typistsByRoom: [Int64: Int] = [:]
+
+    private func removeActive(_ key: Key) -> (expiresAt: UInt64, username: String)? {
+        guard let entry = active.removeValue(forKey: key) else { return nil }
+        let left = (typistsByRoom[key.room] ?? 1) - 1
+        typistsByRoom[key.room] = left > 0 ? left : nil
+        return entry
     }
 
     /// A new message ends its sender's indicator in that room at once: receivers would otherwise
@@ -110,7 +120,7 @@ final class TypingRelay {
     /// turns it off for its own clients. `payload` is the message's JSON (`senderId`).
     func messageSent(payload: String, room roomId: Int64, registry: SessionRegistry, cache: RecipientCache, outbox: inout Outbox) {
         guard let senderId = (try? JSON.parse(payload))?["senderId"]?.intValue,
-              let entry = active.removeValue(forKey: Key(room: roomId, user: senderId)),
+              let entry = removeActive(Key(room: roomId, user: senderId)),
               let room = cache.cached(roomId)
         else { return }
         fanOut(room: room, roomId: roomId, userId: senderId, username: entry.username, isTyping: false, registry: registry, outbox: &outbox)
@@ -121,7 +131,7 @@ final class TypingRelay {
         guard let next = nextExpiry, next <= now else { return }
         let lapsed = active.filter { $0.value.expiresAt <= now }
         for (key, value) in lapsed {
-            active.removeValue(forKey: key)
+            _ = removeActive(key)
             guard let room = cache.cached(key.room) else { continue }
             fanOut(room: room, roomId: key.room, userId: key.user, username: value.username, isTyping: false, registry: registry, outbox: &outbox)
         }
