@@ -23,9 +23,8 @@ final class WorkerMetrics: @unchecked Sendable {  // `pending` is guarded by `lo
     /// failures are counted here and told to `ledger` (the status page's source).
     func startReporting(ledger: HookFailureLedger, threadStates: @escaping @Sendable () -> (busy: Int, total: Int)) {
         HookFailures.observe { [self] failure in
-            let function = String(failure.script.dropLast(".lua".count)) + "." + failure.function
             lock.lock()
-            pending.hookFailures[WorkerMetricsReport.hookFailureKey(kind: failure.kind.rawValue, function: function), default: 0] += 1
+            pending.hookFailures[WorkerMetricsReport.hookFailureKey(kind: failure.kind.rawValue, function: failure.qualifiedFunction), default: 0] += 1
             lock.unlock()
             ledger.record(script: failure.script, function: failure.function, kind: failure.kind.rawValue, message: failure.message)
         }

@@ -29,6 +29,9 @@ public struct HookFailureEvent: Sendable, Equatable {
     /// "lua/notifications.lua:4: time limit exceeded"
     public let message: String?
 
+    /// "notifications.on_message": how metrics label the function.
+    public var qualifiedFunction: String { String(script.dropLast(".lua".count)) + "." + function }
+
     public init(kind: HookFailure, script: String, function: String, message: String?) {
         self.kind = kind
         self.script = script

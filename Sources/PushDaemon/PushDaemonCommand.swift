@@ -39,7 +39,7 @@ struct PushDaemonCommand: ParsableCommand {
         let hookLedger = HookFailureLedger(process: "push-daemon", settings: settings.configuration.databaseSettings(applicationName: "push-daemon-hooks"),
                                            logger: logger)
         HookFailures.observe { failure in
-            DaemonMetrics.shared.common.hookFailures(kind: failure.kind.rawValue, function: String(failure.script.dropLast(".lua".count)) + "." + failure.function)
+            DaemonMetrics.shared.common.hookFailures(kind: failure.kind.rawValue, function: failure.qualifiedFunction)
             hookLedger.record(script: failure.script, function: failure.function, kind: failure.kind.rawValue, message: failure.message)
         }
         hookLedger.startReporting()
