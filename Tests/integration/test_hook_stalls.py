@@ -17,6 +17,7 @@ import requests
 
 from conftest import BASE_URL, ROOT, assert_error, direct, new_user, send
 from test_h2ac import hooks_dir
+from test_ops_metrics import POOL, PUSH, scrape, value
 from test_push_support import clients  # noqa: F401  (fixture)
 
 HOSTILE = os.path.join(ROOT, "Tests/fixtures/hostile_hooks")
@@ -158,6 +159,9 @@ def test_a_stalling_notification_hook_never_stalls_delivery(bomb, function, alic
     assert ws_health.status_code == 200 and ws_health.json()["hooks"] == "degraded"
     status = staff.get("/api/h2ac/status").json()
     assert status["healthy"] is False
+    # The daemon's metrics count it too, by function (scraped on its loopback port).
+    assert value(scrape(PUSH), "messaging_hook_timeouts_total", function="notifications." + function) \
+        + value(scrape(PUSH), "messaging_hook_errors_total", kind="memory", function="notifications." + function) > 0
     overrun = [f for f in status["failures"] if f["script"] == "notifications.lua" and f["function"] == function]
     assert overrun and overrun[0]["lastFiveMinutes"] > 0
     assert any(f["lastError"] and "exceeded" in f["lastError"] for f in overrun), overrun
@@ -196,10 +200,12 @@ def test_a_stalling_guidance_hook_never_takes_the_pool(function, alice, staff, s
     assert max(durations) < 5, durations
     assert requests.get(BASE_URL + "/api/health", timeout=5).status_code == 200
     for _ in range(20):
-        if failure_count(staff, "guidance.lua", function) > before:
+        pool_timeouts = value(scrape(POOL), "messaging_hook_timeouts_total", function="guidance." + function)
+        if failure_count(staff, "guidance.lua", function) > before and pool_timeouts > 0:
             break
         time.sleep(0.3)
     assert failure_count(staff, "guidance.lua", function) > before
+    assert value(scrape(POOL), "messaging_hook_timeouts_total", function="guidance." + function) > 0  # summed over the workers
 
     scripts("guidance.lua", marked)
     for _ in range(30):
@@ -237,3 +243,17 @@ def test_the_status_is_for_staff_only(alice, staff):
     body = staff.get("/api/h2ac/status").json()
     assert set(body) >= {"folder", "healthy", "scripts", "compileErrors", "failures", "suspended"}
     assert "directory" not in body
+
+
+def test_string_rep_of_nothing_neither_stalls_nor_overruns(alice, bob, clients, scripts):
+    """The issue's `string.rep("", 2^30)` (1.6 s in Lua's own rep, allocating nothing) returns the
+    empty string at once here: the script keeps deciding, and delivery stays quick."""
+    marked = marked_notifications(scripts.shipped["notifications.lua"])
+    scripts("notifications.lua", injected(marked, "on_message", 'local nothing = string.rep("", 2^30)'))
+    conversation = direct(alice, bob)
+    b = clients(bob)
+    wait_for_marked_toast(alice, b, conversation)
+    for attempt in range(5):
+        frame, seconds = timed_message(alice, b, conversation, f"rep {attempt}")
+        assert seconds < DELIVERY_BOUND, f"{seconds:.2f} s"
+        assert frame["h2ac"]["toast"]["title"].startswith(MARK)
