@@ -20,6 +20,9 @@ export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_
 # (the check itself still runs on every request, as in production).
 export RATE_LIMITS="send=1000000/s:1000000, conversation=1000000/s:1000000, react=1000000/s:1000000, read=1000000/s:1000000, search=1000000/s:1000000"
 export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-1} FCGI_THREADS=${BENCH_FCGI_THREADS:-16}
+# W4 spreads ~20,000 idle connections over 400 users (50 each, --w4-users): above the production
+# default cap of 20 per user, so the bench's daemon allows more.
+export MESSAGING_PUSH_MAX_CONNECTIONS_PER_USER=${BENCH_MAX_CONNECTIONS_PER_USER:-1000}
 # W4 holds ~20,000 connections in one push daemon: every process started from here (the daemon
 # included) gets the hard limit on open files, not a distribution's default soft limit of 1024.
 ulimit -n "$(ulimit -Hn)"

@@ -53,7 +53,11 @@ async function loadFirstList() {
 }
 
 function showConnectionState(connection) {
-  const text = { connecting: "Connecting…", reconnecting: "Reconnecting…" }[connection];
+  const text = {
+    connecting: "Connecting…",
+    reconnecting: "Reconnecting…",
+    replaced: "Updates stopped here: you are connected in too many tabs or devices. Reload this page to continue here.",
+  }[connection];
   banner.hidden = !text;
   banner.textContent = text ?? "";
   document.documentElement.dataset.connection = connection;

@@ -105,6 +105,7 @@ public struct Configuration: Sendable {
         ("push_poll_interval_ms", "1000", "The daemon reads the event log at least this often, even without a NOTIFY."),
         ("push_max_replay_events", "2000", "A resume that would replay more events than this gets resync_required."),
         ("push_purge_interval_seconds", "600", "How often events older than event_retention_hours are deleted."),
+        ("push_max_connections_per_user", "20", "Push-stream connections one user may hold on one daemon; a connection beyond it closes that user's oldest one there with 4008 too_many_connections."),
     ]
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -218,7 +219,8 @@ public struct Configuration: Sendable {
             maxBufferedBytes: try integer("push_max_buffered_bytes", 64 * 1024...256 * 1024 * 1024),
             pollIntervalMilliseconds: try integer("push_poll_interval_ms", 10...60_000),
             maxReplayEvents: try integer("push_max_replay_events", 1...1_000_000),
-            purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400))
+            purgeIntervalSeconds: try integer("push_purge_interval_seconds", 1...86_400),
+            maxConnectionsPerUser: try integer("push_max_connections_per_user", 1...100_000))
         staffUserIds = try Configuration.idList(text("staff_user_ids"), key: "staff_user_ids")
         rateLimits = try RateLimits.parse(text("rate_limits")).get()
         rateLimitExemptStaff = try Configuration.flag(text("rate_limit_exempt_staff"), key: "rate_limit_exempt_staff")
@@ -290,4 +292,5 @@ public struct PushLimits: Sendable {
     public var pollIntervalMilliseconds: Int
     public var maxReplayEvents: Int
     public var purgeIntervalSeconds: Int
+    public var maxConnectionsPerUser: Int
 }

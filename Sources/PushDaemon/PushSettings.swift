@@ -41,6 +41,8 @@ struct PushSettings: Sendable {
     /// How often expired events are purged (`event_retention_hours`).
     var purgeIntervalSeconds = 600
     var presenceHeartbeatSeconds = 10
+    /// A user's sessions on this daemon; admitting one more closes their oldest (4008).
+    var maxConnectionsPerUser = 20
     var eventLoopThreads = System.coreCount
 
     init(configuration: Configuration) throws {
@@ -62,6 +64,7 @@ struct PushSettings: Sendable {
         if limits.threads > 0 { eventLoopThreads = limits.threads }
         maxReplayEvents = limits.maxReplayEvents
         purgeIntervalSeconds = limits.purgeIntervalSeconds
+        maxConnectionsPerUser = limits.maxConnectionsPerUser
         if idleTimeoutSeconds <= pingIntervalSeconds { idleTimeoutSeconds = pingIntervalSeconds * 2 + 1 }
     }
 

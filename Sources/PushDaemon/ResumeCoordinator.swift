@@ -135,5 +135,13 @@ final class ResumeCoordinator {
 
     private func add(_ session: WebSocketSession, userId: Int64, deliveredThrough: LogPosition?) {
         if registry.add(session, userId: userId, deliveredThrough: deliveredThrough) { presence.changed(userId) }
+        // The newest connection is the device in the person's hand; the oldest is the likeliest
+        // to be stale (a phone that lost its network without closing).
+        let evicted = registry.removeOldest(of: userId, beyond: settings.maxConnectionsPerUser)
+        guard !evicted.isEmpty else { return }
+        logger.info("connection cap reached; closing the oldest", metadata: ["user.id": "\(userId)", "closed": "\(evicted.count)"])
+        for old in evicted {
+            old.eventLoop.execute { old.close(code: .unknown(ConnectionCap.closeCode), reason: ConnectionCap.reason) }
+        }
     }
 }

@@ -10,17 +10,34 @@ final class SessionRegistry {
         var focusedConversationId: Int64?
         /// Events at or before this position were already delivered (by another daemon).
         var deliveredThrough: LogPosition?
+        /// Order of admission: the smallest is the user's oldest session here.
+        let admitted: UInt64
     }
 
     private var byUser: [Int64: [ObjectIdentifier: Entry]] = [:]
+    private var admissions: UInt64 = 0
     var users: Dictionary<Int64, [ObjectIdentifier: Entry]>.Keys { byUser.keys }
 
     /// True when this is the user's first session here.
     @discardableResult
     func add(_ session: WebSocketSession, userId: Int64, deliveredThrough: LogPosition?) -> Bool {
         let first = byUser[userId] == nil
-        byUser[userId, default: [:]][ObjectIdentifier(session)] = Entry(session: session, focusedConversationId: nil, deliveredThrough: deliveredThrough)
+        admissions += 1
+        byUser[userId, default: [:]][ObjectIdentifier(session)] = Entry(session: session, focusedConversationId: nil, deliveredThrough: deliveredThrough, admitted: admissions)
         return first
+    }
+
+    /// Unlists the user's oldest sessions beyond `limit` and returns them, oldest first (the
+    /// caller closes them). Never the last one: `limit` is at least 1.
+    func removeOldest(of userId: Int64, beyond limit: Int) -> [WebSocketSession] {
+        guard let sessions = byUser[userId], sessions.count > max(limit, 1) else { return [] }
+        let evicted = sessions.values.sorted { $0.admitted < $1.admitted }.prefix(sessions.count - max(limit, 1))
+        for entry in evicted { byUser[userId]?.removeValue(forKey: ObjectIdentifier(entry.session)) }
+        return evicted.map(\.session)
+    }
+
+    func sessionCount(of userId: Int64) -> Int {
+        byUser[userId]?.count ?? 0
     }
 
     /// True when this was the user's last session here; false also for an unknown session.

@@ -10,6 +10,9 @@ const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
 // Close codes after which reconnecting with the same token cannot help (section 5).
 const TOKEN_CLOSE_CODES = new Map([[4001, "invalid"], [4002, "expired"], [4003, "deactivated"]]);
+// Closed because the user opened more connections than the server allows: reconnecting by itself
+// would close another of their tabs or devices, which would do the same (section 5).
+const TOO_MANY_CONNECTIONS = 4008;
 
 // Backoff for attempt n (0-based): a random delay in [half, full] of min(max, base·2ⁿ), so a fleet
 // of clients dropped by one daemon restart does not come back in lock-step.
@@ -19,7 +22,7 @@ export function backoffDelay(attempt, random = Math.random) {
 }
 
 export class PushConnection {
-  // handlers: onFrame(frame), onState("connecting"|"online"|"reconnecting"|"signed-out"),
+  // handlers: onFrame(frame), onState("connecting"|"online"|"reconnecting"|"signed-out"|"replaced"),
   // onResync() (reload state from REST), onConnected(firstTime, userId)
   constructor(handlers) {
     this.handlers = handlers;
@@ -91,6 +94,11 @@ export class PushConnection {
       const tokenProblem = TOKEN_CLOSE_CODES.get(event.code);
       if (tokenProblem) {
         this.signedOut(tokenProblem);
+        return;
+      }
+      if (event.code === TOO_MANY_CONNECTIONS) {
+        this.stopped = true;
+        this.handlers.onState("replaced");
         return;
       }
       if (!connected) {
