@@ -10,7 +10,7 @@ struct FrameAssembler {
         /// A complete text (UTF-8 validated) or binary message.
         case message(isText: Bool, ByteBuffer)
         case ping(ByteBuffer)
-        case pong
+        case pong(ByteBuffer)
         /// The peer started or answered the closing handshake; `code` is nil for an empty close.
         case peerClose(code: UInt16?)
         /// The peer broke the protocol: close with this code (1002, 1007, 1009).
@@ -76,7 +76,7 @@ struct FrameAssembler {
             return .ping(frame.unmaskedData)
         case .pong:
             guard frame.fin else { return .fail(.protocolError, reason: "fragmented control frame") }
-            return .pong
+            return .pong(frame.unmaskedData)
         case .connectionClose:
             guard frame.fin else { return .fail(.protocolError, reason: "fragmented control frame") }
             var data = frame.unmaskedData

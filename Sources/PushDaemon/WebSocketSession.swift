@@ -39,6 +39,8 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private var lastInbound: UInt64
     private var lastPing: UInt64 = 0
     private var unwritableSince: UInt64?
+    /// What the client has acknowledged reading (push mode only): see `DeliveryProbes`.
+    private var probes: DeliveryProbes
     private var registered = false
     private var lastTyping: (conversationId: Int64, at: UInt64)?
     private var typingCommands = 0
@@ -64,6 +66,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         self.logger = logger
         self.assembler = FrameAssembler(maxMessageBytes: mode == .echo ? policy.maxEchoMessageBytes : policy.maxClientMessageBytes)
         self.lastInbound = MonotonicClock.nanoseconds()
+        self.probes = DeliveryProbes(probeEvery: policy.probeEveryBytes)
     }
 
     // MARK: Channel events
@@ -111,8 +114,10 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         let frame = unwrapInboundIn(data)
         lastInbound = MonotonicClock.nanoseconds()
         switch assembler.consume(frame) {
-        case .none, .pong:
+        case .none:
             break
+        case let .pong(payload):
+            probes.received(pong: payload)
         case let .ping(payload):
             guard !closeSent else { return }
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
@@ -220,11 +225,12 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     /// Text frames from the listener thread, in order; one flush for the batch.
     func deliver(_ frames: [ByteBuffer]) {
         guard let context, !closeSent else { return }
+        var bytes = 0
         for frame in frames {
+            bytes += frame.readableBytes
             context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame)), promise: nil)
         }
-        context.flush()
-        checkBuffered(context)
+        finishWrite(context, bytes: bytes)
     }
 
     func deliver(_ frame: ByteBuffer) {
@@ -235,14 +241,32 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     /// past the frame encoder (the same bytes it would produce), else through it.
     func deliver(_ frames: [OutboundFrame]) {
         guard let context, !closeSent else { return }
+        var bytes = 0
         if let encoderContext {
-            for frame in frames { encoderContext.write(NIOAny(frame.wire), promise: nil) }
+            for frame in frames {
+                bytes += frame.wire.readableBytes
+                encoderContext.write(NIOAny(frame.wire), promise: nil)
+            }
         } else {
             for frame in frames {
+                bytes += frame.wire.readableBytes
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame.payload)), promise: nil)
             }
         }
+        finishWrite(context, bytes: bytes)
+    }
+
+    /// After writing a batch: a probe when one is due (behind the batch, so its pong acknowledges
+    /// it), one flush, then the slow-reader checks.
+    private func finishWrite(_ context: ChannelHandlerContext, bytes: Int) {
+        if case .push = mode, let probe = probes.wrote(bytes, now: MonotonicClock.nanoseconds()) {
+            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: probe)), promise: nil)
+        }
         context.flush()
+        if probes.unacknowledgedBytes > policy.maxUnacknowledgedBytes {
+            disconnectSlowReader(bufferedBytes: (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
+            return
+        }
         checkBuffered(context)
     }
 
@@ -261,6 +285,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private func disconnectSlowReader(bufferedBytes: Int) {
         logger.warning("disconnecting a slow reader", metadata: [
             "session.id": "\(id)", "user.id": "\(userId)", "buffered_bytes": "\(bufferedBytes)",
+            "unacknowledged_bytes": "\(probes.unacknowledgedBytes)",
         ])
         // The close frame would wait behind the backlog it is meant to end: drop the connection.
         closeSent = true
@@ -314,6 +339,10 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
             disconnectSlowReader(bufferedBytes: buffered)
             return
         }
+        if let waited = probes.oldestWait(now: now), waited > policy.slowReaderGrace {
+            disconnectSlowReader(bufferedBytes: (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
+            return
+        }
         let interval = policy.pingInterval
         if !closeSent && idle >= interval && now &- lastPing >= interval {
             lastPing = now
@@ -336,6 +365,12 @@ final class SessionPolicy: Sendable {
     let pingInterval: UInt64
     let idleTimeout: UInt64
     let slowReaderGrace: UInt64
+    /// A probe ping after this many bytes written (`DeliveryProbes`).
+    let probeEveryBytes = 64 * 1024
+    /// Written and not acknowledged by the client (wherever the bytes wait: here, in nginx, in
+    /// the kernels): past this the client is disconnected. Twice the buffered limit leaves room
+    /// for one resume's replay (2 MiB) in flight to a healthy client.
+    let maxUnacknowledgedBytes: Int
 
     init(settings: PushSettings) {
         maxClientMessageBytes = settings.maxClientMessageBytes
@@ -344,5 +379,6 @@ final class SessionPolicy: Sendable {
         pingInterval = UInt64(settings.pingIntervalSeconds) * 1_000_000_000
         idleTimeout = UInt64(settings.idleTimeoutSeconds) * 1_000_000_000
         slowReaderGrace = UInt64(settings.slowReaderGraceSeconds) * 1_000_000_000
+        maxUnacknowledgedBytes = 2 * settings.maxBufferedBytes
     }
 }

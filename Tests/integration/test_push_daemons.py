@@ -5,7 +5,7 @@ import socket
 import threading
 import time
 
-from conftest import direct, send, wait_until
+from conftest import STACK_DIR, direct, send, wait_until
 from test_push_support import clients, extra_daemons  # noqa: F401
 from test_push_protocol import RawSocket
 
@@ -113,14 +113,68 @@ def test_slow_reader_is_disconnected_and_others_are_not_held_up(alice, bob, caro
     fast = clients(carol, url=daemon.url)
     slow = RawSocket(bob, port=daemon.port, rcvbuf=4096)   # reads the handshake, then nothing
     big = "😀" * 3900
+    # The fast client reads while the messages are sent (a client that stops reading for the
+    # whole burst is slow too: its pongs stop acknowledging).
+    reading = threading.Event()
+    reading.set()
+
+    def read():
+        while reading.is_set():
+            try:
+                fast.recv(timeout=0.2)
+            except TimeoutError:
+                pass
+    reader = threading.Thread(target=read)
+    reader.start()
     sent = []
     for i in range(400):
         sent.append(send(alice, group, big)["id"])
         if i % 50 == 49 and "disconnecting a slow reader" in daemon.log_text():
             break
     assert wait_until(lambda: "disconnecting a slow reader" in daemon.log_text(), timeout=10)
-    assert [m["id"] for m in fast.wait_messages(len(sent), group, timeout=20)] == sent
+    delivered = wait_until(lambda: len(fast.messages(group)) >= len(sent), timeout=20)
+    reading.clear()
+    reader.join()
+    assert delivered
+    assert [m["id"] for m in fast.messages(group)] == sent
+    assert daemon.log_text().count("disconnecting a slow reader") == 1
     # the slow socket was closed by the daemon: after what was buffered, the stream ends
+    slow.sock.settimeout(5)
+    ended = False
+    try:
+        for _ in range(100000):
+            slow.read_frame()
+    except (EOFError, ConnectionResetError):
+        ended = True
+    assert ended
+
+
+def test_a_slow_reader_behind_nginx_meets_the_daemons_limit(alice, bob, carol, clients):
+    """Through nginx the daemon's socket stays writable while megabytes wait in nginx and the
+    kernels; the daemon's probes (pings whose pongs acknowledge what the client has read) still
+    see the client: it is cut after at most twice push_max_buffered_bytes (2 MiB in the test stack)
+    unacknowledged, not after whatever the path can hold."""
+    r = alice.post("/api/messages/groups", {"name": "Firehose via nginx", "participantIds": [bob.id, carol.id]})
+    group = r.json()["conversation"]["id"]
+    fast = clients(carol)                     # through nginx too
+    slow = RawSocket(bob, rcvbuf=4096)        # reads the handshake, then nothing
+    log = os.path.join(STACK_DIR, "log", "push-daemon.log")
+    start = os.path.getsize(log)
+
+    def cut():
+        with open(log) as f:
+            f.seek(start)
+            return any("disconnecting a slow reader" in line and f"user.id={bob.id}" in line for line in f)
+
+    big = "😀" * 3900                         # ~15.6 KB of UTF-8 per frame
+    sent = []
+    while not cut() and len(sent) < 600:      # 600 frames: ~9.4 MB, well past the limit
+        sent.append(send(alice, group, big)["id"])
+    assert wait_until(cut, timeout=15)
+    frame_bytes = len(big.encode()) + 300
+    # Cut by bytes: at most 4 MiB unacknowledged plus what was sent while the check ran.
+    assert len(sent) * frame_bytes <= 4 * 1024 * 1024 + 64 * frame_bytes, len(sent)
+    assert [m["id"] for m in fast.wait_messages(len(sent), group, timeout=20)] == sent
     slow.sock.settimeout(5)
     ended = False
     try:
