@@ -12,6 +12,8 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
     # here); the emoji font makes reactions legible in their screenshots.
     packages+=(chromium fonts-noto-color-emoji)
+    # A unit test checks the reaction emoji set against Unicode's emoji-test.txt from here.
+    packages+=(unicode-data)
     python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator pyyaml cryptography playwright)
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then

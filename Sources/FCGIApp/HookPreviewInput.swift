@@ -37,8 +37,8 @@ struct HookPreviewInput {
         guard !senderName.trimmingCharacters(in: .whitespaces).isEmpty, senderName.count <= 100 else {
             throw APIError.validation("senderName must be 1 to 100 characters.")
         }
-        let emoji = try body.optionalString("emoji") ?? "👍"
-        guard !emoji.isEmpty, emoji.count == 1 else { throw APIError.validation("emoji must be one emoji.") }
+        let emojiText = try body.optionalString("emoji") ?? "👍"
+        guard let emoji = EmojiSet.reaction(emojiText) else { throw APIError.validation(EmojiSet.refusal(for: emojiText)) }
         let conversation = try Self.conversation(try NestedFields(body, "conversation"))
         let recipient = try Self.recipient(try NestedFields(body, "recipient"))
 

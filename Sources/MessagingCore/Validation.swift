@@ -1,24 +1,5 @@
 /// Rules for what clients may store; each returns a sentence for the client, or nil when fine.
 public enum Validation {
-    /// One emoji: a single grapheme cluster made only of emoji scalars and their joiners,
-    /// variation selectors, skin-tone modifiers, keycaps and tags. Plain digits, letters,
-    /// punctuation and text are refused even though Unicode marks some ASCII as emoji (keycap bases).
-    public static func emojiProblem(_ text: String) -> String? {
-        guard text.count == 1, let character = text.first else { return "emoji must be exactly one emoji" }
-        let scalars = Array(character.unicodeScalars)
-        guard scalars.count <= 16, let first = scalars.first else { return "emoji must be exactly one emoji" }
-        let isKeycap = scalars.contains("\u{20E3}")
-        if first.isASCII && !isKeycap { return "emoji must be an emoji, not text" }
-        for scalar in scalars {
-            let p = scalar.properties
-            let joinerOrModifier = scalar == "\u{200D}" || scalar == "\u{FE0F}" || scalar == "\u{FE0E}" || scalar == "\u{20E3}"
-                || (0xE0020...0xE007F).contains(scalar.value) || p.isEmojiModifier
-            if !(p.isEmoji || joinerOrModifier) { return "emoji must be an emoji, not text" }
-        }
-        if !first.properties.isEmoji { return "emoji must be an emoji, not text" }
-        return nil
-    }
-
     /// An absolute http(s) URL with a host, no whitespace or control characters, at most 2048 bytes.
     public static func mediaURLProblem(_ url: String) -> String? {
         guard url.utf8.count <= 2048 else { return "mediaUrl is longer than 2048 characters" }

@@ -2,16 +2,6 @@ import MessagingCore
 import Testing
 
 @Suite struct ValidationTests {
-    @Test(arguments: ["👍", "❤️", "❤", "👨‍👩‍👧‍👦", "🇦🇷", "👍🏽", "1️⃣", "🏳️‍🌈", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"])
-    func acceptsSingleEmoji(_ emoji: String) {
-        #expect(Validation.emojiProblem(emoji) == nil)
-    }
-
-    @Test(arguments: ["", "a", "1", "#", "ok", "👍👍", "👍 ", "é", "中", "<script>", "\u{200D}"])
-    func rejectsTextAndSeveralEmoji(_ text: String) {
-        #expect(Validation.emojiProblem(text) != nil)
-    }
-
     @Test(arguments: ["https://cdn.example.com/a.jpg", "http://example.com", "HTTPS://EXAMPLE.COM/x?y=1#z"])
     func acceptsHTTPMediaURLs(_ url: String) {
         #expect(Validation.mediaURLProblem(url) == nil)

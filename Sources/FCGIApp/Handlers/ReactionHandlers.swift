@@ -19,8 +19,8 @@ enum ReactionHandlers {
 
     static func add(_ exchange: Exchange) throws -> HTTPResponse {
         let messageId = try exchange.pathId("messageId")
-        let emoji = try exchange.body().string("emoji")
-        if let problem = Validation.emojiProblem(emoji) { throw APIError.validation(problem + ".") }
+        let text = try exchange.body().string("emoji")
+        guard let emoji = EmojiSet.reaction(text) else { throw APIError.validation(EmojiSet.refusal(for: text)) }
         let (created, reactions) = try ReactionStore(try exchange.db).add(messageId: messageId, userId: exchange.userId, emoji: emoji)
         if created { exchange.context.wakeup.poke() }
         return .json(created ? 201 : 200, [
@@ -30,8 +30,8 @@ enum ReactionHandlers {
 
     static func remove(_ exchange: Exchange) throws -> HTTPResponse {
         let messageId = try exchange.pathId("messageId")
-        let emoji = exchange.pathText("emoji")
-        if let problem = Validation.emojiProblem(emoji) { throw APIError.validation(problem + ".") }
+        let text = exchange.pathText("emoji")
+        guard let emoji = EmojiSet.reactionOrVariant(text) else { throw APIError.validation(EmojiSet.refusal(for: text)) }
         try ReactionStore(try exchange.db).remove(messageId: messageId, userId: exchange.userId, emoji: emoji)
         exchange.context.wakeup.poke()
         return .noContent
