@@ -14,7 +14,7 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     packages+=(chromium fonts-noto-color-emoji)
     # A unit test checks the reaction emoji set against Unicode's emoji-test.txt from here.
     packages+=(unicode-data)
-    python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator pyyaml cryptography playwright)
+    python_packages=('websockets>=12' pytest requests jsonschema openapi-spec-validator pyyaml cryptography playwright 'schemathesis==4.32.5')
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
     packages+=(wrk)

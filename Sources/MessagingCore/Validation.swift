@@ -20,7 +20,7 @@ public enum Validation {
 
     /// Printable, 1 to 128 characters: it is echoed back and used as an idempotency key.
     public static func clientMessageIdProblem(_ id: String) -> String? {
-        guard (1...128).contains(id.count) else { return "clientMessageId must be 1 to 128 characters" }
+        guard (1...128).contains(id.unicodeScalars.count) else { return "clientMessageId must be 1 to 128 characters (code points)" }
         if id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "clientMessageId must not contain control characters"
         }

@@ -134,6 +134,18 @@ def test_service_upsert_one_and_many(service, platform_keys):
     assert_error(service.post("/api/service/users/bulk", {"users": []}), 400, "validation_failed")
 
 
+def test_the_largest_integer_sub_does_not_exhaust_our_ids(service):
+    """Found by schemathesis: the platform's user 9223372036854775807 (a valid sub) moved our id
+    sequence to its end, and every user created after it failed (SQLSTATE 2200H). Platform ids
+    from 2^62 up no longer move it."""
+    r = service.put_user("9223372036854775807", displayName="The last id")
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["user"]["id"] == 9223372036854775807
+    assert int(admin("user", "add", "--username", f"after_{uuid.uuid4().hex[:8]}"))
+    r = service.put_user(new_sub("after"), displayName="External after")
+    assert r.status_code == 201, r.text
+
+
 def test_an_integer_sub_never_reaches_a_user_known_by_another_sub(service):
     r = service.put_user(new_sub("ext"), displayName="External")
     taken = str(r.json()["user"]["id"])

@@ -34,8 +34,10 @@ BEGIN
                         nullif(p_avatar, ''), coalesce(p_roles, '{}'), now())
                 RETURNING id INTO new_id;
                 -- The platform's own ids stay ahead of our sequence, so ids we hand out later
-                -- (external subs, messaging-admin user add) do not run into them.
-                IF p_id IS NOT NULL AND p_id > (SELECT last_value FROM users_id_seq) THEN
+                -- (external subs, messaging-admin user add) do not run into them; up to 2^62,
+                -- so one id near the top of bigint (9223372036854775807 is a valid sub) cannot
+                -- exhaust the sequence for every user created after it.
+                IF p_id IS NOT NULL AND p_id > (SELECT last_value FROM users_id_seq) AND p_id < 4611686018427387904 THEN
                     PERFORM setval('users_id_seq', p_id);
                 END IF;
                 PERFORM pg_notify('chat_accounts', new_id::text);

@@ -5,7 +5,7 @@ public enum Subject: Equatable, Hashable, Sendable {
     case userId(Int64)
     case external(String)
 
-    /// Longest external id accepted (the column's check).
+    /// Longest external id accepted, in code points (the column's check counts characters).
     public static let maxExternalLength = 255
 
     public init?(_ text: String) {
@@ -13,7 +13,7 @@ public enum Subject: Equatable, Hashable, Sendable {
             self = .userId(id)
             return
         }
-        guard !text.isEmpty, text.utf8.count <= Subject.maxExternalLength, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !text.isEmpty, text.unicodeScalars.count <= Subject.maxExternalLength, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return nil
         }
         // Number-like text that is not canonical ("007", "0", "+1", "-3", "1.0", " 1") would read
