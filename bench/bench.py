@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle connections)
+import noisy_neighbour  # noqa: E402  (W9: W2 beside one user's send flood)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -206,6 +207,7 @@ def workload_w1(stack, args, results):
             f"({results['W1']['pool']['sends_per_transaction']:.2f} per transaction; {counters.get('refused_batches', 0):.0f} batches refused)")
     log(f"W1: {sent / seconds:.0f} messages/s, p50 {w1['p50_us'] / 1000:.2f} ms, p99 {w1['p99_us'] / 1000:.2f} ms, errors {errors}")
     variants = [("ceiling", os.path.join(ROOT, "bench/ceiling_send.sql"), 1),
+                ("ceiling_no_limit", os.path.join(ROOT, "bench/ceiling_send_no_limit.sql"), 1),
                 ("ceiling_notify", os.path.join(ROOT, "bench/ceiling_send_notify.sql"), 1),
                 ("ceiling_notify_inside", os.path.join(ROOT, "bench/ceiling_send_notify_inside.sql"), 1)]
     batch = round(results["W1"].get("pool", {}).get("sends_per_transaction", 1))
@@ -214,7 +216,8 @@ def workload_w1(stack, args, results):
     for variant, script, sends_per_call in variants:
         log(f"W1-{variant}: pgbench, {args.senders} clients, {args.duration} s, {os.path.relpath(script, ROOT)}")
         tps = run_pgbench(stack, script, args.senders, args.duration, pair_count)
-        results[f"W1-{variant}"] = {"tps": tps, "sends_per_transaction": sends_per_call, "sends_per_s": tps * sends_per_call}
+        results[f"W1-{variant}"] = {"tps": tps, "sends_per_transaction": sends_per_call, "sends_per_s": tps * sends_per_call,
+                                    "clients": args.senders}
         log(f"W1-{variant}: {tps:.0f} transactions/s, {tps * sends_per_call:.0f} sends/s")
 
 
@@ -297,6 +300,12 @@ def table(results):
                          f"({pool['sends']:.0f} sends, {pool.get('batches', 0):.0f} group commits, "
                          f"{pool.get('refused_batches', 0):.0f} refused)", ""))
         rows.append(("W1-ceiling (pgbench, same SQL, one send per transaction)", f"{ceiling:.0f} tx/s", ""))
+        unlimited = results["W1-ceiling_no_limit"]["tps"]
+        clients = results["W1-ceiling"]["clients"]
+        # At `clients` concurrent pgbench clients a send takes clients / tps seconds.
+        rows.append(("W1-ceiling without the rate-limit check", f"{unlimited:.0f} tx/s: the check adds "
+                     f"{(clients / ceiling - clients / unlimited) * 1e6:.0f} µs to each send's {clients / unlimited * 1e6:.0f} µs "
+                     f"at {clients} clients ({(1 - ceiling / unlimited) * 100:.1f} % fewer sends/s)", ""))
         rows.append(("W1-ceiling + a NOTIFY after each commit", f"{results['W1-ceiling_notify']['tps']:.0f} tx/s", ""))
         rows.append(("W1-ceiling + the NOTIFY inside the transaction", f"{results['W1-ceiling_notify_inside']['tps']:.0f} tx/s", ""))
         rows.append(("W1 / ceiling (one send per transaction)", f"{w1['messages_per_s'] / ceiling:.2f}", "≥ 0.80"))
@@ -310,6 +319,7 @@ def table(results):
             r = results[name]
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
     rows += ws_workloads.rows(results)
+    rows += noisy_neighbour.rows(results)
     rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
         rows.append((name, value, ""))
@@ -332,18 +342,19 @@ def main():
     parser.add_argument("--w5-connections", type=int, default=1, help="concurrent readers (1: latency without queueing)")
     parser.add_argument("--w8-users", type=int, default=1_000_000, help="users in the directory for W8")
     ws_workloads.add_arguments(parser)
-    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W8", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W8")
+    noisy_neighbour.add_arguments(parser)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W8,W9")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
     wanted = set(w.strip().upper() for w in args.only.split(","))
-    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W8"}
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9"}
     if unknown:
         parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
         workload_w1(stack, args, results)
-    if wanted & {"W2", "W3", "W4"}:
+    if wanted & {"W2", "W3", "W4", "W9"}:
         meter = CPUMeter(stack)
         if "W2" in wanted:
             ws_workloads.workload_w2(stack, args, results, meter, log)
@@ -351,6 +362,8 @@ def main():
             ws_workloads.workload_w3(stack, args, results, meter, log)
         if "W4" in wanted:
             ws_workloads.workload_w4(stack, args, results, meter, log)
+        if "W9" in wanted:
+            noisy_neighbour.workload_w9(stack, args, results, meter, log)
     if "W5" in wanted:
         workload_w5(stack, args, results)
     if "W6" in wanted:

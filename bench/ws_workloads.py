@@ -11,6 +11,7 @@ a collection deadline. Loopback only.
 """
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -677,9 +678,10 @@ def wait_quiet(meter, minimum_s, cap_s, window_s=0.5, threshold=0.15):
 
 
 def delivery_run(stack, args, meter, signer, members, name, messages, interval_s, processes, connect_sender, log,
-                 client="websockets", direct=False):
+                 client="websockets", direct=False, during=contextlib.nullcontext):
     """A group of `members` (members[0] sends); receivers through nginx (or straight to the daemon);
-    `messages` sends, one every `interval_s`. Returns the result dict."""
+    `messages` sends, one every `interval_s`. `during()` is a context entered around the sends
+    only (after connecting and settling), e.g. other load. Returns the result dict."""
     nginx_url, direct_url = _urls(stack, args)
     room = create_group(stack, members, f"{name} {time.strftime('%H:%M:%S')}")
     receivers_ids = members if connect_sender else members[1:]
@@ -710,9 +712,10 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         cpu_before = meter.snapshot()
         busy_before = machine_busy_seconds()
         sender_cpu = rusage_seconds()
-        t_start = now_ns()
-        started, errors, send_ms = send_series(args.http_port, sender_token, room, messages, interval_s, name,
-                                               cap_s=messages * interval_s * 3 + 30)
+        with during():
+            t_start = now_ns()
+            started, errors, send_ms = send_series(args.http_port, sender_token, room, messages, interval_s, name,
+                                                   cap_s=messages * interval_s * 3 + 30)
         sender_cpu = rusage_seconds() - sender_cpu
         per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
         cpu = meter.delta(cpu_before, meter.snapshot())

@@ -106,6 +106,18 @@ def test_dead_connection_is_closed_after_the_timeout(alice, bob, clients, extra_
     healthy.wait_for(lambda f: f["type"] == "pong")
 
 
+def assert_stream_ends(slow):
+    """The slow socket was closed by the daemon: after what was buffered, the stream ends."""
+    slow.sock.settimeout(5)
+    ended = False
+    try:
+        for _ in range(100000):
+            slow.read_frame()
+    except (EOFError, ConnectionResetError):
+        ended = True
+    assert ended
+
+
 def test_slow_reader_is_disconnected_and_others_are_not_held_up(alice, bob, carol, clients, extra_daemons):
     daemon = extra_daemons("slow", env={"MESSAGING_PUSH_MAX_BUFFERED_BYTES": "65536", "MESSAGING_PUSH_SLOW_READER_GRACE_SECONDS": "2"})
     r = alice.post("/api/messages/groups", {"name": "Firehose", "participantIds": [bob.id, carol.id]})
@@ -138,15 +150,7 @@ def test_slow_reader_is_disconnected_and_others_are_not_held_up(alice, bob, caro
     assert delivered
     assert [m["id"] for m in fast.messages(group)] == sent
     assert daemon.log_text().count("disconnecting a slow reader") == 1
-    # the slow socket was closed by the daemon: after what was buffered, the stream ends
-    slow.sock.settimeout(5)
-    ended = False
-    try:
-        for _ in range(100000):
-            slow.read_frame()
-    except (EOFError, ConnectionResetError):
-        ended = True
-    assert ended
+    assert_stream_ends(slow)
 
 
 def test_a_slow_reader_behind_nginx_meets_the_daemons_limit(alice, bob, carol, clients):
@@ -175,11 +179,4 @@ def test_a_slow_reader_behind_nginx_meets_the_daemons_limit(alice, bob, carol, c
     # Cut by bytes: at most 4 MiB unacknowledged plus what was sent while the check ran.
     assert len(sent) * frame_bytes <= 4 * 1024 * 1024 + 64 * frame_bytes, len(sent)
     assert [m["id"] for m in fast.wait_messages(len(sent), group, timeout=20)] == sent
-    slow.sock.settimeout(5)
-    ended = False
-    try:
-        for _ in range(100000):
-            slow.read_frame()
-    except (EOFError, ConnectionResetError):
-        ended = True
-    assert ended
+    assert_stream_ends(slow)
