@@ -1,3 +1,4 @@
+import Dispatch
 import MessagingCore
 
 /// Which kind of request (RateAction) each route counts as. Reads of one's own data (the list,
@@ -29,13 +30,23 @@ enum RateLimitedRoutes {
            StaffPolicy(staffUserIds: configuration.staffUserIds).isStaff(userId: caller.userId, roles: caller.roles) {
             return
         }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let remembered = context.rateRefusals.refusal(userId: caller.userId, action: action, now: now) {
+            throw refusal(action, retryAfterMilliseconds: remembered.retryAfterMilliseconds, policy: remembered.policy)
+        }
         let decision = try RateLimitStore(context.database()).take(userId: caller.userId, action: action, policy: policy)
         guard !decision.allowed else { return }
-        let seconds = max(1, (decision.retryAfterMilliseconds + 999) / 1000)
-        let window = max(1, Int((Double(decision.policy.burst) / decision.policy.perSecond).rounded(.up)))
-        throw APIError(429, "rate_limited", "Too many requests of this kind; try again in \(seconds) s.", headers: [
+        context.rateRefusals.remember(userId: caller.userId, action: action, retryAfterMilliseconds: decision.retryAfterMilliseconds,
+                                      policy: decision.policy, now: now)
+        throw refusal(action, retryAfterMilliseconds: decision.retryAfterMilliseconds, policy: decision.policy)
+    }
+
+    private static func refusal(_ action: RateAction, retryAfterMilliseconds: Int64, policy: RatePolicy) -> APIError {
+        let seconds = max(1, (retryAfterMilliseconds + 999) / 1000)
+        let window = max(1, Int((Double(policy.burst) / policy.perSecond).rounded(.up)))
+        return APIError(429, "rate_limited", "Too many requests of this kind; try again in \(seconds) s.", headers: [
             ("Retry-After", String(seconds)),
-            ("RateLimit-Policy", "\"\(action.rawValue)\";q=\(decision.policy.burst);w=\(window)"),
+            ("RateLimit-Policy", "\"\(action.rawValue)\";q=\(policy.burst);w=\(window)"),
             ("RateLimit", "\"\(action.rawValue)\";r=0;t=\(seconds)"),
         ])
     }

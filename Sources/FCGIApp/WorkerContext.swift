@@ -17,6 +17,8 @@ final class WorkerContext {
     private var connection: DatabaseConnection?
     private var verifiedTokens: [String: VerifiedToken] = [:]
     private var hookEngine: HookEngine?
+    /// This thread's remembered 429s (see `RateLimitRefusals`).
+    var rateRefusals = RateLimitRefusals()
 
     init(configuration: Configuration, identity: ProcessIdentity, wakeup: EventWakeup, sends: SendBatcher, metrics: WorkerMetrics, logger: Logger) {
         self.configuration = configuration
