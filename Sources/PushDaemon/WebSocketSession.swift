@@ -45,6 +45,11 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     private var lastTyping: (conversationId: Int64, at: UInt64)?
     private var typingCommands = 0
     private var typingWindowStart: UInt64 = 0
+    /// Commands this connection may still send (`CommandBudget`); beyond it they are dropped,
+    /// except the latest focus, kept here and applied when the budget allows (`sweep`).
+    private var commandBudget = CommandBudget(perSecond: 20, burst: 40)
+    private var pendingFocus: Int64??
+    private var lastBudgetWarning: UInt64 = 0
 
     var userId: Int64 {
         if case let .push(userId, _) = mode { return userId }
@@ -180,7 +185,13 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         guard case .object = parsed, let type = parsed["type"]?.stringValue else {
+            guard withinBudget() else { return }
             sendError("invalid_frame", "A frame is a JSON object with a string \"type\".")
+            return
+        }
+        guard withinBudget() else {
+            // Focus is state, not an event: the latest one still counts, a little later.
+            if type == "focus", let focus = Self.focusTarget(parsed) { pendingFocus = .some(focus) }
             return
         }
         switch type {
@@ -203,17 +214,35 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
             lastTyping = isTyping ? (conversationId, now) : nil
             _ = commands.submit(.typing(self, conversationId: conversationId, isTyping: isTyping))
         case "focus":
-            let value = parsed["conversationId"]
-            if value == nil || value!.isNull {
-                _ = commands.submit(.focus(self, conversationId: nil))
-            } else if let conversationId = value!.intValue, conversationId > 0 {
-                _ = commands.submit(.focus(self, conversationId: conversationId))
+            if let focus = Self.focusTarget(parsed) {
+                pendingFocus = nil
+                _ = commands.submit(.focus(self, conversationId: focus))
             } else {
                 sendError("invalid_focus", "focus needs conversationId: a positive integer or null.", type: type)
             }
         default:
             sendError("unknown_type", "Unknown frame type.", type: type)
         }
+    }
+
+    /// A focus command's conversation: `.some(nil)` for none, nil when the command is invalid.
+    private static func focusTarget(_ parsed: JSON) -> Int64?? {
+        let value = parsed["conversationId"]
+        if value == nil || value!.isNull { return .some(nil) }
+        if let conversationId = value!.intValue, conversationId > 0 { return .some(conversationId) }
+        return nil
+    }
+
+    /// Takes a command's token; when none is left the command is dropped, and the client hears
+    /// so at most once a second (an answer to every dropped command would be a flood of its own).
+    private func withinBudget() -> Bool {
+        let now = MonotonicClock.nanoseconds()
+        if commandBudget.take(now: now) { return true }
+        if now &- lastBudgetWarning >= 1_000_000_000 {
+            lastBudgetWarning = now
+            sendError("rate_limited", "Too many commands on this connection (at most 20 a second); some were dropped.")
+        }
+        return false
     }
 
     private func sendError(_ code: String, _ message: String, type: String? = nil) {
@@ -342,6 +371,10 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         if let waited = probes.oldestWait(now: now), waited > policy.slowReaderGrace {
             disconnectSlowReader(bufferedBytes: (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0)
             return
+        }
+        if let focus = pendingFocus, !closeSent, commandBudget.take(now: now) {
+            pendingFocus = nil
+            _ = commands.submit(.focus(self, conversationId: focus))
         }
         let interval = policy.pingInterval
         if !closeSent && idle >= interval && now &- lastPing >= interval {
