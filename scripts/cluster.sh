@@ -40,10 +40,10 @@ hosts() { local h=127.0.0.1; printf '%s' "$h"; for _ in "${PG_PORTS[@]:1}"; do p
 ports() { local IFS=,; printf '%s' "${PG_PORTS[*]}"; }
 # Writes go to whichever node is primary now: libpq tries each host until one accepts writes.
 primary_url() { echo "host=$(hosts) port=$(ports) user=messaging dbname=${1:-messaging} target_session_attrs=read-write connect_timeout=2 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000"; }
-# Each node as a possible read replica (the pool reads from those that are standbys).
+# Each node as a possible read replica: the pool reads from those that are standbys now.
 replica_urls() {
     local urls=() port
-    for port in "${PG_PORTS[@]}"; do urls+=("host=127.0.0.1 port=$port user=messaging dbname=messaging connect_timeout=1"); done
+    for port in "${PG_PORTS[@]}"; do urls+=("host=127.0.0.1 port=$port user=messaging dbname=messaging target_session_attrs=standby connect_timeout=2"); done
     local IFS=';'; echo "${urls[*]}"
 }
 

@@ -107,6 +107,7 @@ web_url = http://127.0.0.1:$HTTP_PORT/
 CFG
     # The default limits unless the caller sets its own (the tests and the benchmarks do).
     [ -z "${RATE_LIMITS:-}" ] || echo "rate_limits = $RATE_LIMITS" >>"$CONF"
+    [ -z "${DATABASE_REPLICAS:-}" ] || echo "database_replicas = $DATABASE_REPLICAS" >>"$CONF"
     cat >>"$CONF" <<CFG
 jwks = ${JWKS:-}
 jwks_refresh_seconds = ${JWKS_REFRESH_SECONDS:-300}

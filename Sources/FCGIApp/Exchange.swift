@@ -16,6 +16,11 @@ struct Exchange {
         get throws { try context.database() }
     }
 
+    /// For reads only: a read replica that has caught up, or the primary (WorkerContext.readDatabase).
+    var readDB: DatabaseConnection {
+        get throws { try context.readDatabase() }
+    }
+
     /// A numeric id from the path: plain digits, no sign, no leading zeros; anything else is a
     /// 400, never a 500 (and never another id: `+1` and `001` are not user 1).
     func pathId(_ name: String) throws -> Int64 {

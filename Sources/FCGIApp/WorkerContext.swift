@@ -15,6 +15,9 @@ final class WorkerContext {
     let metrics: WorkerMetrics
     let logger: Logger
     private var connection: DatabaseConnection?
+    private lazy var replicas = ReadReplicas(settings: configuration.replicaSettings(applicationName: "fcgi-app-reads"),
+                                             maxLagMilliseconds: configuration.replicaMaxLagMilliseconds,
+                                             retrySeconds: configuration.replicaRetrySeconds)
     private var verifiedTokens: [String: VerifiedToken] = [:]
     private var hookEngine: HookEngine?
 
@@ -44,6 +47,17 @@ final class WorkerContext {
             metrics.postgresError(kind: "connection")
             throw APIError.databaseUnavailable
         }
+    }
+
+    /// The connection for a read a replica may serve: a replica that has replayed every commit
+    /// the primary had when the read began (so the caller's own last write, and whatever a push
+    /// frame announced, is there), else the primary's. Only for reads of logged tables: standbys
+    /// have no UNLOGGED ones (presence, rate limits).
+    func readDatabase() throws -> DatabaseConnection {
+        let primary = try database()
+        guard !replicas.isEmpty else { return primary }
+        let position = try ReplicationStore(primary).flushedPosition()
+        return replicas.connection(caughtUpTo: position) ?? primary
     }
 
     /// This thread's Lua state for the H2AC hooks, created on first use.

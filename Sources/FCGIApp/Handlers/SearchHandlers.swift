@@ -21,7 +21,7 @@ enum SearchHandlers {
             guard let parsed = SearchCursor(encoded: text) else { throw APIError.badRequest("invalid_cursor", "cursor is not a cursor this server issued.") }
             cursor = parsed
         }
-        let db = try exchange.db
+        let db = try exchange.readDB
         if let conversationId {
             // 404 / 403 for a conversation that is missing or not the caller's, like every other route.
             try ConversationStore(db).requireMember(roomId: conversationId, userId: exchange.userId)
