@@ -210,7 +210,15 @@ up() {
     wait_for 180 "all nodes streaming with a synchronous standby" whole
     local replicas=""
     [ "${CLUSTER_REPLICA_READS:-1}" = 0 ] || replicas=$(replica_urls)
-    DATABASE_URL=$(primary_url) DATABASE_REPLICAS=$replicas "$ROOT/scripts/stack.sh" up | sed 's/^/  /'
+    # The ports here lie in Linux's ephemeral range: a connection of the moment may hold one
+    # (nginx then cannot bind). A second or third try finds it free.
+    local try
+    for try in 1 2 3; do
+        if DATABASE_URL=$(primary_url) DATABASE_REPLICAS=$replicas "$ROOT/scripts/stack.sh" up | sed 's/^/  /'; then break; fi
+        [ "$try" -lt 3 ] || return 1
+        echo "the stack did not start (try $try); again in 2 s" >&2
+        sleep 2
+    done
     status_nodes
 }
 

@@ -42,6 +42,8 @@ export MESSAGING_BASE_URL=http://127.0.0.1:$HTTP_PORT MESSAGING_CONFIG=$STACK_DI
     MESSAGING_ADMIN=$BIN/messaging-admin MESSAGING_STACK_DIR=$STACK_DIR MESSAGING_ROOT=$ROOT MESSAGING_BIN=$BIN
 status=0
 python3 -m pytest -q -p no:cacheprovider Tests/integration "$@" || status=$?
+# 5: the arguments selected none of these tests (maybe cluster tests, below).
+[ $# -gt 0 ] && [ $status -eq 5 ] && status=-1
 scripts/stack.sh down >/dev/null 2>&1 || true
 
 # The replicated cluster's tests (Tests/cluster) on their own stack: etcd, three Patroni-managed
@@ -58,7 +60,10 @@ if [ $# -eq 0 ] || python3 -m pytest -q --collect-only -p no:cacheprovider Tests
     trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; [ -z "$JWKS_SERVER" ] || kill "$JWKS_SERVER" 2>/dev/null || true' EXIT
     SKIP_BUILD=1 scripts/cluster.sh up >"$STACK_DIR/log/cluster-up.log" 2>&1 || { tail -n 30 "$STACK_DIR/log/cluster-up.log"; exit 1; }
     MESSAGING_BASE_URL=http://127.0.0.1:$CLUSTER_HTTP_PORT MESSAGING_CONFIG=$CLUSTER_DIR/stack/messaging.conf \
-        MESSAGING_STACK_DIR=$CLUSTER_DIR/stack python3 -m pytest -q -s -p no:cacheprovider Tests/cluster "$@" || status=$?
+        MESSAGING_STACK_DIR=$CLUSTER_DIR/stack python3 -m pytest -q -s -p no:cacheprovider Tests/cluster "$@" || cluster_status=$?
     scripts/cluster.sh down >/dev/null 2>&1 || true
+    [ $status -eq -1 ] && status=0
+    [ "${cluster_status:-0}" -eq 0 ] || status=$cluster_status
 fi
+[ $status -ne -1 ] || status=5
 exit $status

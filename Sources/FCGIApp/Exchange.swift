@@ -16,9 +16,9 @@ struct Exchange {
         get throws { try context.database() }
     }
 
-    /// For reads only: a read replica that has caught up, or the primary (WorkerContext.readDatabase).
-    var readDB: DatabaseConnection {
-        get throws { try context.readDatabase() }
+    /// Runs a read on a read replica that has caught up, or on the primary (WorkerContext.read).
+    func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try context.read(body)
     }
 
     /// A numeric id from the path: plain digits, no sign, no leading zeros; anything else is a

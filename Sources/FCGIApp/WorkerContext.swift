@@ -49,15 +49,23 @@ final class WorkerContext {
         }
     }
 
-    /// The connection for a read a replica may serve: a replica that has replayed every commit
-    /// the primary had when the read began (so the caller's own last write, and whatever a push
-    /// frame announced, is there), else the primary's. Only for reads of logged tables: standbys
-    /// have no UNLOGGED ones (presence, rate limits).
-    func readDatabase() throws -> DatabaseConnection {
+    /// Runs a read that a replica may serve: on a replica that has replayed every commit the
+    /// primary had when the read began (so the caller's own last write, and whatever a push frame
+    /// announced, is there), else on the primary. A replica that breaks or cancels the read (a
+    /// conflict with recovery, 40001) is skipped and the read runs again on the primary: replicas
+    /// never fail a request. Only for reads of logged tables: standbys have no UNLOGGED ones
+    /// (presence, rate limits).
+    func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         let primary = try database()
-        guard !replicas.isEmpty else { return primary }
+        guard !replicas.isEmpty else { return try body(primary) }
         let position = try ReplicationStore(primary).flushedPosition()
-        return replicas.connection(caughtUpTo: position) ?? primary
+        guard let replica = replicas.connection(caughtUpTo: position) else { return try body(primary) }
+        do {
+            return try body(replica)
+        } catch let error as DatabaseError where error.isConnectionFailure || error.sqlState == "40001" {
+            replicas.skip(replica)
+            return try body(primary)
+        }
     }
 
     /// This thread's Lua state for the H2AC hooks, created on first use.

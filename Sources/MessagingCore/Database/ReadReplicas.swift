@@ -43,6 +43,14 @@ public final class ReadReplicas {
         return nil
     }
 
+    /// The read on `connection` failed (it broke, or the replica cancelled it): leave that
+    /// replica out for a while.
+    public func skip(_ connection: DatabaseConnection) {
+        guard let index = replicas.firstIndex(where: { $0.connection === connection }) else { return }
+        replicas[index].connection = nil
+        replicas[index].skippedUntil = DispatchTime.now().uptimeNanoseconds + retryNanoseconds
+    }
+
     private func caughtUp(_ index: Int, position: String, since start: UInt64) -> DatabaseConnection? {
         do {
             let connection: DatabaseConnection
