@@ -26,6 +26,9 @@ from bench import ROOT, Stack, cpu_seconds, descendants, log, run_wrk  # noqa: E
 
 CLUSTER = os.path.join(ROOT, "scripts", "cluster.sh")
 PG_BIN = "/usr/lib/postgresql/15/bin"
+# A busy backend reports its transaction counts to pg_stat_database up to 10 s late
+# (PGSTAT_IDLE_INTERVAL): counts are read that long after a load.
+STATS_DELAY = 11
 
 
 def node_ports():
@@ -116,9 +119,11 @@ def w5(cluster, args):
     standbys = [p for p, r in node_roles.items() if r == "standby"]
     for count in range(len(standbys) + 1):
         restart_pool(args, standbys[:count])
+        time.sleep(STATS_DELAY)
         before = transactions()
         r = run_wrk(os.path.join(ROOT, "bench/get.lua"), args.readers, args.duration,
                     {"BENCH_PATH": f"/api/messages/{room}?limit=50", "BENCH_TOKEN": token}, cluster.http)
+        time.sleep(STATS_DELAY)
         after = transactions()
         spread = ", ".join(f"{node_roles[p]} :{p} +{after[p] - before[p]}" for p in node_ports())
         print(f"W5 history with {count} replica(s): {r['requests'] / (r['duration_us'] / 1e6):.0f} reads/s, p50 {r['p50_us'] / 1000:.1f} ms, "

@@ -74,10 +74,15 @@ def test_every_read_after_a_write_sees_it_and_replicas_serve_the_reads():
         writer.stop.set()
         writer.join(10)
     assert not writer.errors, writer.errors[:5]
-    after = transactions()
-    delta = {port: after[port] - before[port] for port in PG_PORTS}
     standbys = [port for port, role in node_roles.items() if role != "leader"]
     reads = rounds * 2 * 3
+
+    def served_by_standbys():
+        # Backends report their counts up to 10 s late (PGSTAT_IDLE_INTERVAL): wait for them.
+        after = transactions()
+        delta = {port: after[port] - before[port] for port in PG_PORTS}
+        return delta if sum(delta[port] for port in standbys) >= reads and all(delta[port] > 0 for port in standbys) else None
+    delta = wait_until(served_by_standbys, 15) or {port: transactions()[port] - before[port] for port in PG_PORTS}
     print(f"\n{reads} reads after writes; transactions per node: "
           + ", ".join(f"{node_roles.get(port, '?')} :{port} +{delta[port]}" for port in PG_PORTS))
     # Each read served by a standby is two transactions there (the replay check, the read).
@@ -125,9 +130,8 @@ def test_lagging_replicas_are_skipped_and_reads_fall_back_to_the_primary():
         for i in range(30):
             message = send(alice, room, f"while the replicas lag {i}")
             read_back(alice, room, message["id"])
-        after = transactions()
-        # Every read (3 a round) went to the primary, besides the sends.
-        assert after[leader] - before[leader] >= 30 * 3, (before, after)
+        # Every read (3 a round) went to the primary, besides the sends (counts come up to 10 s late).
+        assert wait_until(lambda: transactions()[leader] - before[leader] >= 30 * 3, 15), (before, transactions())
     finally:
         for port in standbys:
             psql(port, "SELECT pg_wal_replay_resume()")
