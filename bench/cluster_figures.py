@@ -192,7 +192,8 @@ def main():
     if "W1" in only:
         single = Stack(args.single_stack, args.single_port, args.admin)
         single_data = open(os.path.join(args.single_stack, "pg.location")).read().strip() + "/data"
-        w1(single, cluster, [os.path.join(args.cluster_dir, f"node{i + 1}", "data") for i in range(len(node_ports()))], single_data, args)
+        w1(single, cluster, [os.path.join(open(os.path.join(args.cluster_dir, "nodes.location")).read().strip(), f"node{i + 1}", "data")
+                                  for i in range(len(node_ports()))], single_data, args)
     if "W5" in only:
         w5(cluster, args)
     if "failover" in only:

@@ -53,9 +53,32 @@ as_postgres() {
 }
 own() { if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$@"; fi; }
 
+# The nodes' folders: in $CLUSTER_DIR when the postgres user can reach it, else in /var/tmp (a
+# checkout under /root, say). `nodes.location` remembers the choice.
+nodes_dir() {
+    if [ -f "$CLUSTER_DIR/nodes.location" ]; then cat "$CLUSTER_DIR/nodes.location"; return; fi
+    local dir=$CLUSTER_DIR
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=postgres --regid=postgres --init-groups -- test -x "$dir"; then
+        dir=/var/tmp/mundo-messaging-cluster-$(echo "$CLUSTER_DIR" | md5sum | cut -c1-12)
+        mkdir -p "$dir"
+    fi
+    echo "$dir" >"$CLUSTER_DIR/nodes.location"
+    echo "$dir"
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_etcd() {
+    local try
+    for try in 1 2 3; do
+        start_etcd_once && return 0
+        echo "etcd did not start (try $try; see $LOGS/etcd.log)" >&2
+    done
+    return 1
+}
+
+start_etcd_once() {
     alive "$RUN/etcd.pid" && return 0
     mkdir -p "$CLUSTER_DIR/etcd"
     nohup etcd --name etcd1 --data-dir "$CLUSTER_DIR/etcd" \
@@ -66,14 +89,14 @@ start_etcd() {
     echo $! >"$RUN/etcd.pid"
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$ETCD_CLIENT_PORT/health" 2>/dev/null | grep -q true && return 0
+        alive "$RUN/etcd.pid" || return 1
         sleep 0.1
     done
-    echo "etcd did not start; see $LOGS/etcd.log" >&2
     return 1
 }
 
 write_patroni_config() {  # index
-    local i=$1 name=${NODES[$1]} dir=$CLUSTER_DIR/${NODES[$1]}
+    local i=$1 name=${NODES[$1]} dir=$(nodes_dir)/${NODES[$1]}
     mkdir -p "$dir/sock"
     # bootstrap.dcs is the cluster-wide configuration, written to etcd by the first node only.
     # synchronous_mode: a commit returns once the synchronous standby has it, and only that
@@ -152,7 +175,7 @@ start_node() {  # index
     # nohup and setpriv exec Patroni itself, so the pid file names Patroni (failover kills it).
     local as=()
     [ "$(id -u)" -ne 0 ] || as=(setpriv --reuid=postgres --regid=postgres --init-groups --)
-    nohup "${as[@]}" patroni "$CLUSTER_DIR/$name/patroni.yml" >>"$LOGS/patroni-$name.log" 2>&1 </dev/null &
+    nohup "${as[@]}" patroni "$(nodes_dir)/$name/patroni.yml" >>"$LOGS/patroni-$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
 }
 
@@ -207,11 +230,10 @@ up() {
     for i in "${!NODES[@]}"; do start_node "$i"; done
     wait_for 120 "a primary (see $LOGS/patroni-*.log)" leader_running
     create_database
-    wait_for 180 "all nodes streaming with a synchronous standby" whole
+    wait_for 180 "all nodes streaming with a synchronous standby" whole_revived
     local replicas=""
     [ "${CLUSTER_REPLICA_READS:-1}" = 0 ] || replicas=$(replica_urls)
-    # The ports here lie in Linux's ephemeral range: a connection of the moment may hold one
-    # (nginx then cannot bind). A second or third try finds it free.
+    # A port held by a connection of the moment (see revive) makes nginx fail: try again.
     local try
     for try in 1 2 3; do
         if DATABASE_URL=$(primary_url) DATABASE_REPLICAS=$replicas "$ROOT/scripts/stack.sh" up | sed 's/^/  /'; then break; fi
@@ -222,7 +244,21 @@ up() {
     status_nodes
 }
 
-leader_running() { [ -n "$(leader)" ]; }
+# The ports here lie in Linux's ephemeral range (32768-60999): on a busy machine an outgoing
+# connection of the moment may hold one, and a Patroni that cannot bind its REST port exits.
+# While waiting for the cluster, such a node is started again.
+revive() {
+    local i
+    for i in "${!NODES[@]}"; do
+        if ! alive "$RUN/${NODES[$i]}.pid"; then
+            echo "$(date +%T) ${NODES[$i]}'s Patroni is not running; starting it again" >>"$LOGS/cluster.log"
+            start_node "$i"
+        fi
+    done
+}
+
+leader_running() { revive; [ -n "$(leader)" ]; }
+whole_revived() { revive; whole; }
 
 status_nodes() {
     echo "nodes (name role state lag timeline):"
@@ -237,7 +273,7 @@ status() {
 
 # The node's PostgreSQL processes: the postmaster and its children.
 node_postgres_pids() {  # name
-    local pidfile=$CLUSTER_DIR/$1/data/postmaster.pid
+    local pidfile; pidfile=$(nodes_dir)/$1/data/postmaster.pid
     [ -f "$pidfile" ] || return 0
     local postmaster; postmaster=$(head -n 1 "$pidfile")
     kill -0 "$postmaster" 2>/dev/null || return 0
@@ -281,8 +317,8 @@ down() {
     # A node whose Patroni was killed (failover) leaves its PostgreSQL behind only if it outlived
     # the kill; stop any that still runs.
     for name in "${NODES[@]}"; do
-        if [ -f "$CLUSTER_DIR/$name/data/postmaster.pid" ]; then
-            as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$name/data" -m immediate -w stop >/dev/null 2>&1 || true
+        if [ -f "$(nodes_dir)/$name/data/postmaster.pid" ]; then
+            as_postgres "$PG_BIN/pg_ctl" -D "$(nodes_dir)/$name/data" -m immediate -w stop >/dev/null 2>&1 || true
         fi
     done
     echo "cluster stopped"

@@ -288,12 +288,9 @@ public struct Configuration: Sendable {
         PostgresSettings(dsn: databaseURL, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
     }
 
-    /// One per `database_replicas` entry. A replica that does not answer is skipped at once, not
-    /// after the primary's connect timeout.
+    /// One per `database_replicas` entry.
     public func replicaSettings(applicationName: String) -> [PostgresSettings] {
-        databaseReplicas.map {
-            PostgresSettings(dsn: $0, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds, connectTimeoutSeconds: 1)
-        }
+        databaseReplicas.map { PostgresSettings(dsn: $0, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds) }
     }
 }
 

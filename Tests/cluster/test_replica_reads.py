@@ -103,8 +103,14 @@ def test_what_a_push_frame_announces_is_visible_to_the_next_read():
         client.close()
 
 
+def nodes_dir():
+    """Where scripts/cluster.sh put the nodes' folders (CLUSTER_DIR, or /var/tmp when the postgres
+    user cannot reach it)."""
+    return open(os.path.join(CLUSTER_DIR, "nodes.location")).read().strip()
+
+
 def node_dir(port):
-    return os.path.join(CLUSTER_DIR, f"node{PG_PORTS.index(port) + 1}", "data")
+    return os.path.join(nodes_dir(), f"node{PG_PORTS.index(port) + 1}", "data")
 
 
 def as_postgres(args):
@@ -112,7 +118,7 @@ def as_postgres(args):
 
 
 def patronictl(*args):
-    config = os.path.join(CLUSTER_DIR, "node1", "patroni.yml")
+    config = os.path.join(nodes_dir(), "node1", "patroni.yml")
     out = subprocess.run(["patronictl", "-c", config, *args], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
 
