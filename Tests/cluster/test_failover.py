@@ -161,8 +161,11 @@ def test_failover_under_load_loses_and_duplicates_nothing():
     receiver.join(5)
     pushed = [m for _, m in receiver.messages]
     assert len(pushed) == len(set(pushed)), "a message was pushed twice"
+    # Commit order: cursors (event ids, drawn before commit) need not increase along the stream
+    # (docs/PUSH_PROTOCOL.md, section 4), but each sender's messages, sent one after the other,
+    # arrive in the order they were acknowledged.
     cursors = [c for c, _ in receiver.messages]
-    assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    assert len(set(cursors)) == len(cursors)
     assert receiver.resyncs == []
     for sender in senders:
         in_stream = [m for m in pushed if m in {a[1] for a in sender.acked}]
