@@ -6,7 +6,8 @@
 #   WITH_BENCH_TOOLS=1  also what `make bench` needs (wrk, the WebSocket client library)
 set -euo pipefail
 
-packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl make)
+# patroni and etcd-server: the replicated cluster (scripts/cluster.sh), which the tests run too.
+packages=(libfcgi-dev libpq-dev liblua5.4-dev postgresql postgresql-contrib nginx-light curl make patroni etcd-server)
 python_packages=()
 if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
     # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work
@@ -34,8 +35,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q "${missing[@]}" >/dev/null
-    # Debian starts a system nginx and cluster on install; this project runs its own.
+    # Debian starts a system nginx, cluster and etcd on install; this project runs its own.
     (service nginx stop || true) >/dev/null 2>&1
+    (service etcd stop || true) >/dev/null 2>&1
 fi
 
 # pip only when something is missing (each name as Python imports it).

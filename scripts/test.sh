@@ -40,4 +40,30 @@ scripts/stack.sh up >/dev/null
 BIN=$(swift build ${SWIFT_BUILD_FLAGS:-} --show-bin-path)
 export MESSAGING_BASE_URL=http://127.0.0.1:$HTTP_PORT MESSAGING_CONFIG=$STACK_DIR/messaging.conf \
     MESSAGING_ADMIN=$BIN/messaging-admin MESSAGING_STACK_DIR=$STACK_DIR MESSAGING_ROOT=$ROOT MESSAGING_BIN=$BIN
-python3 -m pytest -q -p no:cacheprovider Tests/integration "$@"
+status=0
+python3 -m pytest -q -p no:cacheprovider Tests/integration "$@" || status=$?
+# 5: the arguments selected none of these tests (maybe cluster tests, below).
+[ $# -gt 0 ] && [ $status -eq 5 ] && status=-1
+scripts/stack.sh down >/dev/null 2>&1 || true
+
+# The replicated cluster's tests (Tests/cluster) on their own stack: etcd, three Patroni-managed
+# PostgreSQL nodes, pool, daemon, nginx (scripts/cluster.sh). With pytest arguments, only when
+# they select one of these tests. TEST_CLUSTER_* ports override the cluster script's defaults.
+export CLUSTER_DIR=$ROOT/var/test-cluster
+[ -z "${TEST_CLUSTER_PG_PORTS:-}" ] || export CLUSTER_PG_PORTS=$TEST_CLUSTER_PG_PORTS
+[ -z "${TEST_CLUSTER_API_PORTS:-}" ] || export CLUSTER_API_PORTS=$TEST_CLUSTER_API_PORTS
+[ -z "${TEST_CLUSTER_ETCD_PORTS:-}" ] || export CLUSTER_ETCD_PORTS=$TEST_CLUSTER_ETCD_PORTS
+export CLUSTER_HTTP_PORT=${TEST_CLUSTER_HTTP_PORT:-48180} CLUSTER_PUSH_PORT=${TEST_CLUSTER_PUSH_PORT:-48190}
+export CLUSTER_METRICS_PORT=${TEST_CLUSTER_METRICS_PORT:-49474} CLUSTER_PUSH_METRICS_PORT=${TEST_CLUSTER_PUSH_METRICS_PORT:-49475}
+if [ $# -eq 0 ] || python3 -m pytest -q --collect-only -p no:cacheprovider Tests/cluster "$@" >/dev/null 2>&1; then
+    echo "== cluster tests (stack in $CLUSTER_DIR, nginx on 127.0.0.1:$CLUSTER_HTTP_PORT)"
+    trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; [ -z "$JWKS_SERVER" ] || kill "$JWKS_SERVER" 2>/dev/null || true' EXIT
+    SKIP_BUILD=1 scripts/cluster.sh up >"$STACK_DIR/log/cluster-up.log" 2>&1 || { tail -n 30 "$STACK_DIR/log/cluster-up.log"; exit 1; }
+    MESSAGING_BASE_URL=http://127.0.0.1:$CLUSTER_HTTP_PORT MESSAGING_CONFIG=$CLUSTER_DIR/stack/messaging.conf \
+        MESSAGING_STACK_DIR=$CLUSTER_DIR/stack python3 -m pytest -q -s -p no:cacheprovider Tests/cluster "$@" || cluster_status=$?
+    scripts/cluster.sh down >/dev/null 2>&1 || true
+    [ $status -eq -1 ] && status=0
+    [ "${cluster_status:-0}" -eq 0 ] || status=$cluster_status
+fi
+[ $status -ne -1 ] || status=5
+exit $status

@@ -16,6 +16,11 @@ struct Exchange {
         get throws { try context.database() }
     }
 
+    /// Runs a read on a read replica that has caught up, or on the primary (WorkerContext.read).
+    func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try context.read(body)
+    }
+
     /// A numeric id from the path: plain digits, no sign, no leading zeros; anything else is a
     /// 400, never a 500 (and never another id: `+1` and `001` are not user 1).
     func pathId(_ name: String) throws -> Int64 {

@@ -15,6 +15,9 @@ final class WorkerContext {
     let metrics: WorkerMetrics
     let logger: Logger
     private var connection: DatabaseConnection?
+    private lazy var replicas = ReadReplicas(settings: configuration.replicaSettings(applicationName: "fcgi-app-reads"),
+                                             maxLagMilliseconds: configuration.replicaMaxLagMilliseconds,
+                                             retrySeconds: configuration.replicaRetrySeconds)
     private var verifiedTokens: [String: VerifiedToken] = [:]
     private var hookEngine: HookEngine?
     /// This thread's remembered 429s (see `RateLimitRefusals`).
@@ -45,6 +48,25 @@ final class WorkerContext {
         } catch {
             metrics.postgresError(kind: "connection")
             throw APIError.databaseUnavailable
+        }
+    }
+
+    /// Runs a read that a replica may serve: on a replica that has replayed every commit the
+    /// primary had when the read began (so the caller's own last write, and whatever a push frame
+    /// announced, is there), else on the primary. A replica that breaks or cancels the read (a
+    /// conflict with recovery, 40001) is skipped and the read runs again on the primary: replicas
+    /// never fail a request. Only for reads of logged tables: standbys have no UNLOGGED ones
+    /// (presence, rate limits).
+    func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        let primary = try database()
+        guard !replicas.isEmpty else { return try body(primary) }
+        let position = try ReplicationStore(primary).flushedPosition()
+        guard let replica = replicas.connection(caughtUpTo: position) else { return try body(primary) }
+        do {
+            return try body(replica)
+        } catch let error as DatabaseError where error.isConnectionFailure || error.sqlState == "40001" {
+            replicas.skip(replica)
+            return try body(primary)
         }
     }
 

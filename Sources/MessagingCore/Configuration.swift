@@ -5,6 +5,10 @@ import Foundation
 /// A bad value stops start-up with a message naming the key.
 public struct Configuration: Sendable {
     public var databaseURL: String
+    /// Read replicas' connection strings (see ReadReplicas); empty: every read goes to database_url.
+    public var databaseReplicas: [String]
+    public var replicaMaxLagMilliseconds: Int
+    public var replicaRetrySeconds: Int
     public var jwtSecret: String
     /// The platform's keys; nil when only our own HS256 secret signs tokens.
     public var jwks: JWKSSource?
@@ -57,7 +61,10 @@ public struct Configuration: Sendable {
     /// The documented keys, their defaults and what they mean; `docs/configuration.md` and
     /// `messaging-admin config` print this table.
     public static let keys: [(key: String, defaultValue: String, doc: String)] = [
-        ("database_url", "host=/run/postgresql dbname=messaging", "libpq connection string or URI of the PostgreSQL database."),
+        ("database_url", "host=/run/postgresql dbname=messaging", "libpq connection string or URI of the PostgreSQL database. For a replicated cluster, every node with target_session_attrs=read-write (host=a,b,c port=5432,5432,5432 ... target_session_attrs=read-write): a connection always reaches the current primary, and finds the new one after a failover (docs/SCALING.md)."),
+        ("database_replicas", "", "Read replicas: libpq connection strings separated by ';' (add target_session_attrs=standby so a node that became primary is left out). History pages, the conversation list, search, read state and guidance checks read from them in turn; empty: every read goes to database_url."),
+        ("replica_max_lag_ms", "200", "How long a read waits for a replica to replay every commit the primary had when the read began (read-your-writes); a replica further behind is skipped and the read goes to the primary."),
+        ("replica_retry_seconds", "5", "A replica that was down or lagging is tried again after this long."),
         ("jwt_secret", "", "Our own HS256 secret (tokens from messaging-admin token, without kid); at least 32 characters. May be empty when jwks is set: then only the platform's keys sign tokens."),
         ("jwks", "", "The platform's JSON Web Key Set: an absolute file path or an https URL (http only to a loopback host). RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA keys, chosen by the token's kid; each key's alg (or the one its type implies) is the only algorithm accepted for it."),
         ("jwks_refresh_seconds", "300", "How often a JWKS URL is fetched again; a JWKS file is re-read within a second of changing. A removed key stops being accepted then."),
@@ -152,6 +159,9 @@ public struct Configuration: Sendable {
         }
         databaseURL = text("database_url")
         if databaseURL.isEmpty { throw Invalid(key: "database_url", problem: "must not be empty") }
+        databaseReplicas = text("database_replicas").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        replicaMaxLagMilliseconds = try integer("replica_max_lag_ms", 0...60_000)
+        replicaRetrySeconds = try integer("replica_retry_seconds", 1...3600)
         jwtSecret = text("jwt_secret")
         if text("jwks").isEmpty {
             jwks = nil
@@ -278,6 +288,11 @@ public struct Configuration: Sendable {
 
     public func databaseSettings(applicationName: String) -> PostgresSettings {
         PostgresSettings(dsn: databaseURL, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+    }
+
+    /// One per `database_replicas` entry.
+    public func replicaSettings(applicationName: String) -> [PostgresSettings] {
+        databaseReplicas.map { PostgresSettings(dsn: $0, applicationName: applicationName, statementTimeoutMilliseconds: statementTimeoutMilliseconds) }
     }
 }
 

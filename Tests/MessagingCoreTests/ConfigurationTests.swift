@@ -13,6 +13,19 @@ import Testing
         #expect(config.webURL == "http://127.0.0.1:8080/")
     }
 
+    @Test func replicasAreConnectionStringsSeparatedBySemicolons() throws {
+        let none = try Configuration.load(path: nil, environment: ["MESSAGING_JWT_SECRET": secret])
+        #expect(none.databaseReplicas.isEmpty)
+        #expect(none.replicaSettings(applicationName: "x").isEmpty)
+        // A multi-host string holds commas and spaces: only ';' separates replicas.
+        let two = try Configuration.load(path: nil, environment: [
+            "MESSAGING_JWT_SECRET": secret,
+            "MESSAGING_DATABASE_REPLICAS": " host=a,b port=1,2 dbname=m target_session_attrs=standby ;; host=c dbname=m ",
+        ])
+        #expect(two.databaseReplicas == ["host=a,b port=1,2 dbname=m target_session_attrs=standby", "host=c dbname=m"])
+        #expect(two.replicaSettings(applicationName: "reads").map(\.applicationName) == ["reads", "reads"])
+    }
+
     @Test(arguments: [
         ("MESSAGING_FCGI_WORKERS", "zero", "fcgi_workers"),
         ("MESSAGING_FCGI_WORKERS", "0", "fcgi_workers"),
@@ -31,6 +44,8 @@ import Testing
         ("MESSAGING_JWT_REQUIRE_EXP", "no", "jwt_require_exp"),
         ("MESSAGING_JWT_LEEWAY_SECONDS", "-1", "jwt_leeway_seconds"),
         ("MESSAGING_CLAIM_USERNAME", "", "claim_username"),
+        ("MESSAGING_REPLICA_MAX_LAG_MS", "-5", "replica_max_lag_ms"),
+        ("MESSAGING_REPLICA_RETRY_SECONDS", "0", "replica_retry_seconds"),
     ])
     func badValuesNameTheirKey(_ variable: String, _ value: String, _ key: String) {
         do {

@@ -18,7 +18,7 @@ enum ConversationHandlers {
             }
             cursor = parsed
         }
-        let page = try ConversationStore(try exchange.db).list(userId: exchange.userId, cursor: cursor, limit: limit)
+        let page = try exchange.read { try ConversationStore($0).list(userId: exchange.userId, cursor: cursor, limit: limit) }
         return .json(200, ["conversations": .array(page.conversations), "nextCursor": JSON(page.nextCursor)])
     }
 

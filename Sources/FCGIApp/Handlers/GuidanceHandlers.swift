@@ -15,7 +15,7 @@ enum GuidanceHandlers {
             guard let participantId = Int64(text), participantId > 0 else {
                 throw APIError.badRequest("invalid_id", "participantId must be a positive integer.")
             }
-            let exists = try ConversationStore(exchange.db).directExists(between: exchange.userId, and: participantId)
+            let exists = try exchange.read { try ConversationStore($0).directExists(between: exchange.userId, and: participantId) }
             context = context.setting("participantId", .int(participantId)).setting("conversationExists", .bool(exists))
         }
         guard let decision = exchange.context.hooks.guidance(flow: flow, context: context) else {

@@ -9,7 +9,7 @@ enum MemberStateHandlers {
 
     static func readState(_ exchange: Exchange) throws -> HTTPResponse {
         let roomId = try exchange.pathId("conversationId")
-        return .json(200, try MemberStateStore(try exchange.db).readState(roomId: roomId, actorId: exchange.userId))
+        return .json(200, try exchange.read { try MemberStateStore($0).readState(roomId: roomId, actorId: exchange.userId) })
     }
 
     static func settings(_ exchange: Exchange) throws -> HTTPResponse {

@@ -16,7 +16,7 @@ enum MessageHandlers {
             guard let id = Int64(text), id > 0 else { throw APIError.badRequest("invalid_cursor", "before must be a message id.") }
             before = id
         }
-        let page = try MessageStore(try exchange.db).history(roomId: roomId, viewerId: exchange.userId, before: before, limit: limit)
+        let page = try exchange.read { try MessageStore($0).history(roomId: roomId, viewerId: exchange.userId, before: before, limit: limit) }
         return .json(200, [
             "messages": .array(page.messages),
             "nextBefore": JSON(page.nextBefore),

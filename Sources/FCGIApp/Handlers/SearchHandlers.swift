@@ -21,12 +21,13 @@ enum SearchHandlers {
             guard let parsed = SearchCursor(encoded: text) else { throw APIError.badRequest("invalid_cursor", "cursor is not a cursor this server issued.") }
             cursor = parsed
         }
-        let db = try exchange.db
-        if let conversationId {
-            // 404 / 403 for a conversation that is missing or not the caller's, like every other route.
-            try ConversationStore(db).requireMember(roomId: conversationId, userId: exchange.userId)
+        let hits = try exchange.read { db in
+            if let conversationId {
+                // 404 / 403 for a conversation that is missing or not the caller's, like every other route.
+                try ConversationStore(db).requireMember(roomId: conversationId, userId: exchange.userId)
+            }
+            return try SearchStore(db).search(userId: exchange.userId, query: query, conversationId: conversationId, after: cursor, limit: limit + 1)
         }
-        let hits = try SearchStore(db).search(userId: exchange.userId, query: query, conversationId: conversationId, after: cursor, limit: limit + 1)
         let page = hits.prefix(limit)
         let results: [JSON] = page.map { hit in
             ["message": hit.message, "conversation": hit.conversation, "rank": .int(Int64(hit.rank)),
