@@ -12,6 +12,11 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_other) THEN
         RAISE EXCEPTION 'unknown user' USING ERRCODE = 'CHU04', DETAIL = p_other::text;
     END IF;
+    -- A block either way forbids a new direct conversation; one that exists stays readable.
+    IF chat_blocked_between(p_user, p_other) AND NOT EXISTS (
+        SELECT 1 FROM chat_rooms r WHERE r.direct_user_low = least(p_user, p_other) AND r.direct_user_high = greatest(p_user, p_other)) THEN
+        RAISE EXCEPTION 'blocked' USING ERRCODE = 'CHBLK';
+    END IF;
     -- The unique pair constraint settles a race: the loser's insert does nothing and then
     -- (a new statement, a new snapshot) finds the winner's committed room.
     INSERT INTO chat_rooms (type, created_by, direct_user_low, direct_user_high)
