@@ -41,7 +41,7 @@ public struct ModerationStore {
     /// JSON text (null when lifted). Throws CHU04, CHMOD (a moderator or admin), CHNSP (lifting
     /// what is not suspended), CHRP4 (the report is not of this user's message).
     public func suspend(userId: Int64, moderatorId: Int64, seconds: Int64?, reportId: Int64?, note: String?) throws(PostgresError) -> JSON {
-        .raw(try db.query("SELECT to_json(chat_moderate_suspend($1, $2, $3, $4, $5))::text",
+        .raw(try db.query("SELECT coalesce(to_json(chat_moderate_suspend($1, $2, $3, $4, $5))::text, 'null')",
                           [userId, moderatorId, seconds, reportId, note]).string(0, 0)!)
     }
 }
