@@ -3,13 +3,13 @@ import MessagingCore
 
 extension TokenRejection {
     /// The REST answer to a refused token: a 401 with its code (the push daemon closes with
-    /// `closeCode` instead). A suspension is a 403 with `Retry-After` (seconds until it ends): the
-    /// token is valid and a fresh one would be refused the same, so a client must not sign out.
+    /// `closeCode` instead). A suspension is a 401 too, like a deactivation (the client stops and
+    /// says why), with `Retry-After`: the seconds until it ends.
     var apiError: APIError {
+        var headers = [("WWW-Authenticate", self == .missing ? "Bearer" : "Bearer error=\"invalid_token\"")]
         if case let .suspended(until) = self {
-            let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
-            return APIError(403, code, message, headers: [("Retry-After", String(seconds))])
+            headers.append(("Retry-After", String(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))))
         }
-        return APIError(401, code, message, headers: [("WWW-Authenticate", self == .missing ? "Bearer" : "Bearer error=\"invalid_token\"")])
+        return APIError(401, code, message, headers: headers)
     }
 }

@@ -1,6 +1,6 @@
 """Reports and moderation (issue 15): members report messages they can see; moderators list the
 open reports with context, dismiss them, remove messages (a tombstone saying so, for every member,
-on REST, in push frames and in a `?since=` replay) and suspend senders (403 account_suspended,
+on REST, in push frames and in a `?since=` replay) and suspend senders (401 account_suspended,
 live sessions closed with 4004, lifted when the time passes); admins read the append-only audit log."""
 import subprocess
 
@@ -161,7 +161,7 @@ def test_report_remove_suspend_and_audit_end_to_end(alice, bob, carol, moderator
     created = next(f for f in replay.frames if f["type"] == "new_message" and f["message"]["id"] == bad["id"])
     assert created["message"]["content"] is None and created["message"]["removal"] == "moderation"
 
-    # suspend the sender: live sessions close with 4004, REST answers 403 account_suspended
+    # suspend the sender: live sessions close with 4004, REST answers 401 account_suspended
     bob_live = clients(bob)
     assert_error(moderator.post(f"/api/moderation/users/{bob.id}/suspend", {"durationSeconds": 0}), 400, "validation_failed")
     assert_error(moderator.post(f"/api/moderation/users/{bob.id}/suspend", {"durationSeconds": 10**9}), 400, "validation_failed")
@@ -177,9 +177,9 @@ def test_report_remove_suspend_and_audit_end_to_end(alice, bob, carol, moderator
             bob_live.recv(timeout=5)
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4004, "account_suspended")
     refused = bob.get("/api/messages/conversations")
-    assert_error(refused, 403, "account_suspended")
+    assert_error(refused, 401, "account_suspended")
     assert 3500 <= int(refused.headers["Retry-After"]) <= 3600
-    assert_error(bob.post(f"/api/messages/{conv}", {"content": "let me in"}), 403, "account_suspended")
+    assert_error(bob.post(f"/api/messages/{conv}", {"content": "let me in"}), 401, "account_suspended")
     with pytest.raises(ConnectionClosed) as again:
         late = PushClient(user=bob, expect_connected=False)
         for _ in range(5):
@@ -223,7 +223,7 @@ def test_the_audit_log_refuses_updates_and_deletes(alice, bob, moderator):
 def test_a_suspension_lifts_by_itself(alice, bob, moderator, clients):
     conv = direct(alice, bob)
     assert moderator.post(f"/api/moderation/users/{bob.id}/suspend", {"durationSeconds": 2}).status_code == 200
-    assert_error(bob.post(f"/api/messages/{conv}", {"content": "too early"}), 403, "account_suspended")
+    assert_error(bob.post(f"/api/messages/{conv}", {"content": "too early"}), 401, "account_suspended")
     wait_until(lambda: bob.get("/api/messages/conversations").status_code == 200, timeout=10)
     send(bob, conv, "back again")
     clients(bob)  # the push stream admits bob again too

@@ -9,7 +9,7 @@ const MAX_DELAY_MS = 30000;
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
 // Close codes after which reconnecting with the same token cannot help (section 5).
-const TOKEN_CLOSE_CODES = new Map([[4001, "invalid"], [4002, "expired"], [4003, "deactivated"]]);
+const TOKEN_CLOSE_CODES = new Map([[4001, "invalid"], [4002, "expired"], [4003, "deactivated"], [4004, "suspended"]]);
 
 // Backoff for attempt n (0-based): a random delay in [half, full] of min(max, base·2ⁿ), so a fleet
 // of clients dropped by one daemon restart does not come back in lock-step.

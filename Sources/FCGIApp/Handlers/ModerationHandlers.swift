@@ -40,7 +40,7 @@ enum ModerationHandlers {
         return .json(200, ["message": message])
     }
 
-    /// `{durationSeconds, reportId?, note?}`: every token of the user is refused (403
+    /// `{durationSeconds, reportId?, note?}`: every token of the user is refused (401
     /// `account_suspended`) and their sessions close (4004) until the time has passed.
     static func suspend(_ exchange: Exchange) throws -> HTTPResponse {
         try exchange.requireRole(Roles.moderator)
