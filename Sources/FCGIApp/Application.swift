@@ -25,6 +25,7 @@ struct Application: Sendable {
         ReportHandlers.register(&router)
         ModerationHandlers.register(&router)
         AuditHandlers.register(&router)
+        RetentionHandlers.register(&router)
         self.router = router
     }
 

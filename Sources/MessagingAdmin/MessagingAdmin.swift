@@ -47,7 +47,7 @@ struct MigrateCommand: ParsableCommand {
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.",
-                                                    subcommands: [Add.self, Upsert.self, Import.self, Show.self, Deactivate.self, Reactivate.self])
+                                                    subcommands: [Add.self, Upsert.self, Import.self, Show.self, Deactivate.self, Reactivate.self, Export.self, Erase.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user and print its id.")

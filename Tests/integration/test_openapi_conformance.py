@@ -830,6 +830,19 @@ def test_reports_moderation_and_audit(api):
     api.check(A, "GET", call(moderator, "GET", A))                                                 # 403
     api.assert_covered(A, "GET")
 
+    T = "/api/admin/conversations/{conversationId}/retention"
+    tpath = f"/api/admin/conversations/{cid}/retention"
+    api.request_body_ok(T, "PUT", {"days": 30})
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": 30}))                                 # 200
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": None}))                               # 200 cleared
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": 0}))                                  # 400
+    api.check(T, "PUT", call(None, "PUT", tpath, {"days": 30}))                                    # 401
+    api.check(T, "PUT", call(moderator, "PUT", tpath, {"days": 30}))                               # 403
+    api.check(T, "PUT", call(auditor, "PUT", f"/api/admin/conversations/{MISSING_ID}/retention", {"days": 30}))  # 404
+    api.check(T, "PUT", raw("PUT", tpath, too_large(), token=auditor.token))                       # 413
+    api.check(T, "PUT", raw("PUT", tpath, b'{"days": 1}', token=auditor.token, content_type="text/plain"))  # 415
+    api.assert_covered(T, "PUT")
+
 
 def test_every_operation_is_covered(spec, request):
     """Every operation of the spec had all its documented statuses produced by a test above."""

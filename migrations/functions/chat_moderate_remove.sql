@@ -9,10 +9,7 @@ AS $function$
 DECLARE
     msg chat_messages;
 BEGIN
-    SELECT * INTO msg FROM chat_messages WHERE id = p_message;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no such message' USING ERRCODE = 'CHM04';
-    END IF;
+    msg := chat_require_message(p_message);
     IF p_report IS NOT NULL AND NOT EXISTS (SELECT 1 FROM message_reports WHERE id = p_report AND message_id = p_message) THEN
         RAISE EXCEPTION 'no such report of this message' USING ERRCODE = 'CHRP4';
     END IF;
@@ -22,9 +19,7 @@ BEGIN
     msg := chat_scrub_message(msg.id, 'moderation');
     UPDATE message_reports SET status = 'removed', resolved_at = now(), resolved_by = p_moderator
     WHERE message_id = msg.id AND status = 'open';
-    INSERT INTO chat_events (room_id, kind, payload)
-    VALUES (msg.room_id, 'message_deleted', json_build_object(
-        'conversationId', msg.room_id, 'messageId', msg.id, 'by', NULL, 'removal', 'moderation', 'message', chat_message_json(msg)));
+    PERFORM chat_removal_event(msg);
     INSERT INTO moderation_audit (actor_id, action, target_user_id, message_id, report_id, details)
     VALUES (p_moderator, 'message_removed', msg.sender_id, msg.id, p_report,
             json_build_object('note', p_note, 'conversationId', msg.room_id));

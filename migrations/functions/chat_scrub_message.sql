@@ -2,8 +2,8 @@
 -- Makes a message a tombstone everywhere it was copied: its content and media, its earlier
 -- versions, its reactions, and the event log's payloads (its own new_message and message_edited
 -- events, and the reply previews of messages answering it), so a `?since=` replay no longer sends
--- the text. p_removal says why when it was not a delete by its sender or an admin ('moderation').
--- Deletes, moderators' removals, and (later) retention and erasure all go through here.
+-- the text. p_removal says why when it was not a delete by its sender or an admin ('moderation',
+-- 'retention', 'erasure'). Deletes, moderators' removals, retention and erasure all go through here.
 CREATE OR REPLACE FUNCTION public.chat_scrub_message(p_message bigint, p_removal text)
  RETURNS chat_messages
  LANGUAGE plpgsql

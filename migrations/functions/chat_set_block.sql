@@ -9,9 +9,7 @@ BEGIN
     IF p_blocker = p_blocked THEN
         RAISE EXCEPTION 'cannot block oneself' USING ERRCODE = 'CHBSF';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_blocked) THEN
-        RAISE EXCEPTION 'unknown user' USING ERRCODE = 'CHU04', DETAIL = p_blocked::text;
-    END IF;
+    PERFORM chat_require_user(p_blocked);
     IF p_block THEN
         INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (p_blocker, p_blocked) ON CONFLICT DO NOTHING;
     ELSE
