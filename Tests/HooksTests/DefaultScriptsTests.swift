@@ -62,7 +62,7 @@ import Testing
             let focused = engine.messageNotification(SampleEvents.message(focused: 7, senderBlocked: true))
             #expect(focused["scroll"] == true)
             let reaction = engine.reactionNotification(SampleEvents.reaction(senderBlocked: true))
-            #expect(reaction["toast"] == nil)
+            #expect(reaction["toast"] == .null)
         }
     }
 
