@@ -36,7 +36,8 @@ function notifications.on_message(event)
 
   -- Looking at the conversation already: show the message by scrolling, no toast or sound.
   decision.scroll = is_focused(event)
-  if decision.scroll or recipient.muted then return decision end
+  -- Someone the recipient blocked (in a group they share): no toast, no sound.
+  if decision.scroll or recipient.muted or recipient.senderBlocked then return decision end
 
   decision.toast = {
     title = with_group_name(text.name_of(sender), event.conversation or {}),
@@ -56,7 +57,7 @@ function notifications.on_reaction(event)
   if text.same_id(recipient.id, reactor_id) or not text.same_id(message.senderId, recipient.id) then
     return decision
   end
-  if is_focused(event) or recipient.muted then return decision end
+  if is_focused(event) or recipient.muted or recipient.senderBlocked then return decision end
 
   local title = text.name_of(reactor) .. " reacted " .. (reaction.emoji or "")
   decision.toast = { title = with_group_name(title, event.conversation or {}), body = text.preview(message) }

@@ -11,7 +11,8 @@
 # FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1. Platform identity (docs/DEPLOY.md,
 # "Connecting a platform"): JWKS, JWKS_REFRESH_SECONDS, JWKS_MIN_REFRESH_SECONDS, JWT_ISSUER,
-# JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off), PROFILE_SYNC_SECONDS (60).
+# JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off), PROFILE_SYNC_SECONDS (60). Retention:
+# RETENTION_DAYS (0: keep messages), RETENTION_PURGE_INTERVAL_SECONDS (600).
 # DATABASE_URL: use this database instead of starting one (scripts/cluster.sh passes its nodes'
 # multi-host connection string); DATABASE_REPLICAS: the read replicas' connection strings.
 set -euo pipefail
@@ -117,6 +118,8 @@ jwt_audience = ${JWT_AUDIENCE:-}
 jwt_leeway_seconds = ${JWT_LEEWAY_SECONDS:-30}
 provision_users = ${PROVISION_USERS:-off}
 profile_sync_seconds = ${PROFILE_SYNC_SECONDS:-60}
+retention_days = ${RETENTION_DAYS:-0}
+retention_purge_interval_seconds = ${RETENTION_PURGE_INTERVAL_SECONDS:-600}
 CFG
     chmod 600 "$CONF"
 }

@@ -19,6 +19,8 @@ export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
 # give their own users tight ones (messaging-admin rate-limit set).
 export RATE_LIMITS="send=1000/s:5000, conversation=1000/s:5000, react=1000/s:5000, edit=1000/s:5000, delete=1000/s:5000, read=1000/s:5000, group_admin=1000/s:5000, search=1000/s:5000"
 # The `staff` fixture creates this user (ids from the platform may be any positive integer).
+# The retention job runs every second, so the retention tests see the stack's own job purge.
+export RETENTION_PURGE_INTERVAL_SECONDS=1
 export STAFF_USER_IDS=${TEST_STAFF_USER_ID:-990000001} MESSAGING_TEST_STAFF_ID=${TEST_STAFF_USER_ID:-990000001}
 # The platform's side of identity: a JWKS served over loopback http (the tests rotate its keys),
 # tokens that must name this issuer and audience, users provisioned from platform tokens.

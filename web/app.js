@@ -153,6 +153,7 @@ function showTokenScreen(reason) {
     expired: "Your session has ended. The page that opened this one hands over a new sign-in; or paste a new token.",
     invalid: "This sign-in was not accepted. The page that opened this one hands over a new one; or paste a new token.",
     deactivated: "This account has been deactivated.",
+    suspended: "This account is suspended by the moderators for a while.",
   };
   document.getElementById("token-reason").textContent = texts[reason] ?? "This page needs an access token.";
   document.getElementById("token-screen").hidden = false;

@@ -25,6 +25,14 @@ extension APIError {
         case "CHMEM": return APIError(404, "member_not_found", "That user is not a member of this group.")
         case "CHEMP": return APIError(400, "validation_failed", "content must not be empty unless media is attached.")
         case "CHFUL": return APIError(409, "group_full", "A group holds at most \(GroupLimits.members) members.")
+        case "CHBLK": return APIError(403, "blocked", "You cannot send messages to this person.")
+        case "CHBSF": return APIError(400, "cannot_block_self", "You cannot block yourself.")
+        case "CHRSF": return APIError(400, "cannot_report_own", "You cannot report your own message.")
+        case "CHRP4": return APIError(404, "report_not_found", "No such report (of this message or user).")
+        case "CHRPC": return APIError(409, "report_resolved", "This report was already resolved.")
+        case "CHRMV": return APIError(409, "already_removed", "This message was already removed by moderation.")
+        case "CHMOD": return APIError(403, "cannot_suspend_moderator", "Moderators and admins cannot be suspended by a moderator.")
+        case "CHNSP": return APIError(404, "not_suspended", "This user is not suspended.")
         case "57014": return APIError(503, "timeout", "The request took too long; try again.", headers: [("Retry-After", "1")])
         default:
             // Class 22 (data exception): a value from the request Postgres cannot take, such as a

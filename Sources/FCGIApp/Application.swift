@@ -21,6 +21,11 @@ struct Application: Sendable {
         PresenceHandlers.register(&router)
         DirectoryHandlers.register(&router)
         ServiceUserHandlers.register(&router)
+        BlockHandlers.register(&router)
+        ReportHandlers.register(&router)
+        ModerationHandlers.register(&router)
+        AuditHandlers.register(&router)
+        RetentionHandlers.register(&router)
         self.router = router
     }
 

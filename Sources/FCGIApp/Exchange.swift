@@ -37,7 +37,22 @@ struct Exchange {
         }
     }
 
+    /// Moderation routes require `moderator`, the audit log `admin` (Roles): anyone else gets a 403.
+    func requireRole(_ role: String) throws {
+        guard roles.contains(role) else { throw APIError(403, "\(role)_only", "Only a \(role) may use this.") }
+    }
+
     func pathText(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// An id-valued paging parameter (`?cursor=`, `?before=`) as this server returns it: absent
+    /// or empty is nil, anything but a plain positive integer a 400.
+    func queryId(_ name: String) throws -> Int64? {
+        guard let text = request.query[name], !text.isEmpty else { return nil }
+        guard let id = Int64(text), id > 0, String(id) == text else {
+            throw APIError.badRequest("invalid_cursor", "\(name) is not one this server returned.")
+        }
+        return id
+    }
 
     /// The JSON object body. An empty body is an empty object when `optional`.
     func body(optional: Bool = false) throws -> RequestBody {

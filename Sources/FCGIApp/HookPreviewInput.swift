@@ -6,7 +6,7 @@ import MessagingCore
 /// current scripts decide about it exactly as they would live. Pure: no database, no scripts.
 ///
 /// Body: `{"event", "content"?, "mediaType"?, "senderName"?, "emoji"?, "conversation"?: {"type",
-/// "name"}, "recipient"?: {"focused", "muted", "unreadTotal", "unreadInConversation", "isSender"}}`.
+/// "name"}, "recipient"?: {"focused", "muted", "unreadTotal", "unreadInConversation", "isSender", "senderBlocked"}}`.
 struct HookPreviewInput {
     static let events = ["new_message", "reaction_added", "message_read"]
     /// The function of `lua/notifications.lua` that decides each event.
@@ -101,6 +101,7 @@ struct HookPreviewInput {
     private static func recipient(_ fields: NestedFields?) throws -> Recipient {
         let focused = try fields?.optionalBool("focused") ?? false
         let muted = try fields?.optionalBool("muted") ?? false
+        let senderBlocked = try fields?.optionalBool("senderBlocked") ?? false
         let isSender = try fields?.optionalBool("isSender") ?? false
         let unreadTotal = try fields?.optionalCount("unreadTotal") ?? 0
         let unreadInConversation = try fields?.optionalCount("unreadInConversation") ?? 0
@@ -113,6 +114,7 @@ struct HookPreviewInput {
             "unreadTotal": .int(unreadTotal),
             "unreadInConversation": .int(unreadInConversation),
             "muted": .bool(muted),
+            "senderBlocked": .bool(senderBlocked),
         ])
     }
 }

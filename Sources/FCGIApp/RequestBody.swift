@@ -56,4 +56,14 @@ struct RequestBody {
             return id
         }
     }
+
+    /// A free-text note (reports, moderators' actions): at most `ReportReason.maxNoteCharacters`
+    /// characters, the same character rules as message content; blank is nil.
+    func optionalNote(_ key: String = "note") throws -> String? {
+        guard let note = try optionalString(key), !note.trimmed.isEmpty else { return nil }
+        if let problem = Validation.contentProblem(note, maxCharacters: ReportReason.maxNoteCharacters) {
+            throw APIError.validation(problem.replacingOccurrences(of: "content", with: key) + ".")
+        }
+        return note
+    }
 }

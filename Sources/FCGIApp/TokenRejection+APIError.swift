@@ -1,9 +1,15 @@
+import Foundation
 import MessagingCore
 
 extension TokenRejection {
     /// The REST answer to a refused token: a 401 with its code (the push daemon closes with
-    /// `closeCode` instead).
+    /// `closeCode` instead). A suspension is a 401 too, like a deactivation (the client stops and
+    /// says why), with `Retry-After`: the seconds until it ends.
     var apiError: APIError {
-        APIError(401, code, message, headers: [("WWW-Authenticate", self == .missing ? "Bearer" : "Bearer error=\"invalid_token\"")])
+        var headers = [("WWW-Authenticate", self == .missing ? "Bearer" : "Bearer error=\"invalid_token\"")]
+        if case let .suspended(until) = self {
+            headers.append(("Retry-After", String(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))))
+        }
+        return APIError(401, code, message, headers: headers)
     }
 }

@@ -11,7 +11,7 @@ enum BuiltinHooks {
             return decision(recipient: recipient, toast: nil, sound: nil, scroll: false)
         }
         let focused = isFocused(event)
-        if focused || isMuted(recipient) {
+        if focused || isMuted(recipient) || blockedSender(recipient) {
             return decision(recipient: recipient, toast: nil, sound: nil, scroll: focused)
         }
         let title = withGroupName(BuiltinText.name(of: sender), event["conversation"])
@@ -22,7 +22,7 @@ enum BuiltinHooks {
         let recipient = event["recipient"], message = event["message"], reaction = event["reaction"]
         let reactorID = BuiltinText.present(reaction?["userId"]) ?? event["sender"]?["id"]
         if BuiltinText.sameID(recipient?["id"], reactorID) || !BuiltinText.sameID(message?["senderId"], recipient?["id"])
-            || isFocused(event) || isMuted(recipient)
+            || isFocused(event) || isMuted(recipient) || blockedSender(recipient)
         {
             return decision(recipient: recipient, toast: nil, sound: nil, scroll: false)
         }
@@ -52,9 +52,14 @@ enum BuiltinHooks {
         return BuiltinText.sameID(event["recipient"]?["focusedConversationId"], conversationID)
     }
 
+    private static func isMuted(_ recipient: JSON?) -> Bool { isTrue(recipient?["muted"]) }
+
+    /// The recipient blocked the sender (or reactor), in a group both are in.
+    private static func blockedSender(_ recipient: JSON?) -> Bool { isTrue(recipient?["senderBlocked"]) }
+
     /// Lua treats every value but nil and false as true.
-    private static func isMuted(_ recipient: JSON?) -> Bool {
-        switch recipient?["muted"] {
+    private static func isTrue(_ value: JSON?) -> Bool {
+        switch value {
         case nil, .null?, .bool(false)?: return false
         default: return true
         }

@@ -73,7 +73,7 @@ public enum HookScriptCheck {
     }
 
     /// The example as given, plus the recipient focused on that conversation, looking elsewhere,
-    /// muted, and being the sender: every branch of a typical script.
+    /// muted, having blocked the sender, and being the sender: every branch of a typical script.
     static func recipientVariants(of event: JSON) -> [JSON] {
         guard let recipient = event["recipient"] else { return [event] }
         let conversationID = event["conversation"]?["id"] ?? event["message"]?["conversationId"] ?? .null
@@ -82,6 +82,7 @@ public enum HookScriptCheck {
             event.setting("recipient", recipient.setting("focusedConversationId", conversationID)),
             event.setting("recipient", recipient.setting("focusedConversationId", .null)),
             event.setting("recipient", recipient.setting("muted", true)),
+            event.setting("recipient", recipient.setting("senderBlocked", true)),
             event.setting("recipient", recipient.setting("id", event["sender"]?["id"] ?? .null)),
         ]
     }

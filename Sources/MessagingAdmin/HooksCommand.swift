@@ -77,6 +77,8 @@ struct HooksCommand: ParsableCommand {
 
         @Flag(name: .long, help: "The recipient muted the conversation.")
         var muted = false
+        @Flag(name: .customLong("sender-blocked"), help: "The recipient blocked the sender (a group both are in).")
+        var senderBlocked = false
 
         func run() throws {
             let engine = HookEngine(scriptsDirectory: dir, logger: HooksCommand.logger(level: .info))
@@ -125,6 +127,7 @@ struct HooksCommand: ParsableCommand {
             }
             if let recipientFocused { recipient = recipient.setting("focusedConversationId", .int(recipientFocused)) }
             if muted { recipient = recipient.setting("muted", true) }
+            if senderBlocked { recipient = recipient.setting("senderBlocked", true) }
             return event.setting("recipient", recipient)
         }
     }

@@ -27,7 +27,10 @@ struct ConfigOption: ParsableArguments {
     func connect() throws -> DatabaseConnection {
         let configuration = try load()
         do {
-            return try DatabaseConnection(settings: configuration.databaseSettings(applicationName: "messaging-admin"))
+            // An operator's command waits longer for a busy server than a request does (2 s there).
+            var settings = configuration.databaseSettings(applicationName: "messaging-admin")
+            settings.connectTimeoutSeconds = 15
+            return try DatabaseConnection(settings: settings)
         } catch {
             throw ValidationError("cannot connect to the database (database_url): \(error.serverMessage.trimmed)")
         }
@@ -47,7 +50,7 @@ struct MigrateCommand: ParsableCommand {
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.",
-                                                    subcommands: [Add.self, Upsert.self, Import.self, Show.self, Deactivate.self, Reactivate.self])
+                                                    subcommands: [Add.self, Upsert.self, Import.self, Show.self, Deactivate.self, Reactivate.self, Export.self, Erase.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user and print its id.")

@@ -25,13 +25,13 @@ extension UserCommand {
         @Option var username: String?
         @Option(name: .customLong("display-name")) var displayName: String?
         @Option(help: "Avatar URL; an empty string clears it.") var avatar: String?
-        @Option(name: .customLong("role"), help: "staff or moderator; repeat for several. --no-roles clears them.") var roles: [String] = []
+        @Option(name: .customLong("role"), help: "staff, moderator or admin; repeat for several. --no-roles clears them.") var roles: [String] = []
         @Flag(name: .customLong("no-roles")) var clearRoles = false
 
         func run() throws {
             let profile = ProfileClaims(username: username, displayName: displayName, avatar: avatar)
             if let problem = ProfileInput.problem(profile) { throw ValidationError(problem) }
-            if let unknown = roles.first(where: { !Roles.known.contains($0) }) { throw ValidationError("unknown role '\(unknown)' (staff, moderator)") }
+            if let unknown = roles.first(where: { !Roles.known.contains($0) }) { throw ValidationError("unknown role '\(unknown)' (\(Roles.known.sorted().joined(separator: ", ")))") }
             let store = AccountStore(try options.connect())
             do {
                 let upserted = try store.upsert(try who.subject(), profile: profile, roles: clearRoles ? [] : roles.isEmpty ? nil : Set(roles))

@@ -42,6 +42,9 @@ public struct Configuration: Sendable {
     public var pushMetricsListen: String?
     public var hooksDirectory: String
     public var eventRetentionHours: Int
+    /// Messages older than this are purged (0: kept forever); see RetentionStore.
+    public var retentionDays: Int
+    public var retentionPurgeIntervalSeconds: Int
     public var maxBodyBytes: Int
     public var maxMessageCharacters: Int
     public var statementTimeoutMilliseconds: Int
@@ -78,7 +81,7 @@ public struct Configuration: Sendable {
         ("claim_username", "preferred_username", "Claim holding the username (made valid and unique when needed)."),
         ("claim_display_name", "name", "Claim holding the display name (kept as given)."),
         ("claim_avatar", "picture", "Claim holding the avatar URL."),
-        ("claim_roles", "roles", "Claim holding the user's roles (an array, or a space-separated string; a dotted name reaches into objects, e.g. realm_access.roles). staff and moderator are recognized. Empty: roles come only from the service API."),
+        ("claim_roles", "roles", "Claim holding the user's roles (an array, or a space-separated string; a dotted name reaches into objects, e.g. realm_access.roles). staff, moderator and admin are recognized. Empty: roles come only from the service API."),
         ("fcgi_listen", "unix:/run/messaging/fcgi.sock", "Where the FastCGI pool listens: unix:/path or tcp:host:port (ignored under systemd socket activation)."),
         ("fcgi_socket_mode", "0660", "Octal permissions of the FastCGI unix socket (nginx's user must be able to connect)."),
         ("fcgi_workers", "2", "Number of FastCGI worker processes."),
@@ -93,6 +96,8 @@ public struct Configuration: Sendable {
         ("push_metrics_listen", "127.0.0.1:9465", "host:port of the push daemon's Prometheus endpoint (GET /metrics), or off. Each pool and daemon on a host needs its own port."),
         ("hooks_dir", "lua", "Folder of the H2AC Lua scripts; changes are picked up within a second."),
         ("event_retention_hours", "168", "How long events stay replayable; older cursors get resync_required."),
+        ("retention_days", "0", "Messages older than this many days are purged by the push daemons' retention job: tombstoned (text, media, earlier versions and reactions gone, and their copies in the event log), members get message_deleted with removal retention. 0 keeps messages forever. A conversation's own retention (admins: PUT /api/admin/conversations/:id/retention) applies where it is shorter."),
+        ("retention_purge_interval_seconds", "600", "How often each push daemon runs the retention job (one at a time across daemons; each run purges in batches until nothing is due)."),
         ("max_body_bytes", "65536", "Largest request body accepted (keep equal to nginx's client_max_body_size)."),
         ("max_message_chars", "4000", "Longest message content, in characters."),
         ("statement_timeout_ms", "5000", "Server-side cap on any one SQL statement."),
@@ -213,6 +218,8 @@ public struct Configuration: Sendable {
         pushMetricsListen = try listenOrOff("push_metrics_listen")
         hooksDirectory = text("hooks_dir")
         eventRetentionHours = try integer("event_retention_hours", 1...24 * 365)
+        retentionDays = try integer("retention_days", 0...36_500)
+        retentionPurgeIntervalSeconds = try integer("retention_purge_interval_seconds", 1...86_400)
         maxBodyBytes = try integer("max_body_bytes", 1024...64 * 1024 * 1024)
         maxMessageCharacters = try integer("max_message_chars", 1...1_000_000)
         statementTimeoutMilliseconds = try integer("statement_timeout_ms", 100...600_000)

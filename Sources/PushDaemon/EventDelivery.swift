@@ -24,7 +24,11 @@ final class EventDelivery {
     /// One live event: its effects on this daemon's state, then its frames.
     func deliver(_ event: LoggedEvent, connection: DatabaseConnection, outbox: inout Outbox) throws {
         if event.kind == .accountDeactivated {
-            closeSessions(of: event.extraRecipients)
+            closeSessions(of: event.extraRecipients, code: TokenRejection.deactivated.closeCode, reason: TokenRejection.deactivated.code)
+            return
+        }
+        if event.kind == .accountSuspended {
+            closeSessions(of: event.extraRecipients, code: TokenRejection.suspendedCloseCode, reason: TokenRejection.suspendedCode)
             return
         }
         if event.kind == .userUpdated, let id = (try? JSON.parse(event.payload))?["user"]?["id"]?.intValue {
@@ -51,7 +55,9 @@ final class EventDelivery {
         do {
             let parts = try NotificationInputs.eventPart(event, hookEvent, room: room, connection: connection)
             inputs = .init(shared: NotificationInputs.shared(hookEvent, parts: parts),
-                           unread: try RecipientStore(connection).unreadCounts(users: users, roomId: event.roomId), room: room)
+                           unread: try RecipientStore(connection).unreadCounts(users: users, roomId: event.roomId,
+                                                                               actorId: NotificationInputs.actorId(event, hookEvent)),
+                           room: room)
         } catch let error as DatabaseError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
             logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
@@ -71,15 +77,15 @@ final class EventDelivery {
         }
     }
 
-    /// A deactivated account's sessions end (close code 4003); a later session is checked again.
-    private func closeSessions(of users: [Int64]) {
-        resume.accountsDeactivated(users)
+    /// A deactivated (4003) or suspended (4004) account's sessions end; a later session is checked again.
+    private func closeSessions(of users: [Int64], code: UInt16, reason: String) {
+        resume.accountsRefused(users)
         for user in users {
             for entry in registry.sessions(of: user).map(Array.init) ?? [] {
                 let session = entry.session
-                session.eventLoop.execute { session.close(code: .unknown(TokenRejection.deactivated.closeCode), reason: TokenRejection.deactivated.code) }
+                session.eventLoop.execute { session.close(code: .unknown(code), reason: reason) }
             }
         }
-        logger.info("closed a deactivated account's sessions", metadata: ["user.ids": "\(users)"])
+        logger.info("closed a refused account's sessions", metadata: ["user.ids": "\(users)", "reason": "\(reason)"])
     }
 }

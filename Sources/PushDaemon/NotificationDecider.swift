@@ -26,7 +26,7 @@ extension EventKind {
         case .reactionAdded: .reactionAdded
         case .messageRead: .messageRead
         case .messageEdited, .messageDeleted, .reactionRemoved, .conversationCreated, .conversationUpdated, .memberAdded,
-             .memberRemoved, .roleChanged, .userUpdated, .accountDeactivated:
+             .memberRemoved, .roleChanged, .userUpdated, .accountDeactivated, .accountSuspended:
             nil
         }
     }
@@ -34,7 +34,7 @@ extension EventKind {
 
 /// Builds the hook input for each local recipient of an event:
 /// {event, message, sender, conversation{id,type,name,participantCount},
-///  recipient{id, focusedConversationId, unreadTotal, unreadInConversation, muted}}.
+///  recipient{id, focusedConversationId, unreadTotal, unreadInConversation, muted, senderBlocked}}.
 /// Unread counts are read once per event for all local recipients (see RecipientStore.unreadCounts).
 struct NotificationInputs {
     /// The parts shared by every recipient of one event, in the shape `lua/README.md` documents:
@@ -84,6 +84,12 @@ struct NotificationInputs {
         return try? JSON.parse(text)
     }
 
+    /// Who caused the event, for `senderBlocked`: the sender of a new message, the reactor, the reader.
+    static func actorId(_ event: LoggedEvent, _ hookEvent: HookEvent) -> Int64? {
+        let payload = try? JSON.parse(event.payload)
+        return hookEvent == .newMessage ? payload?["senderId"]?.intValue : payload?["userId"]?.intValue
+    }
+
     /// What every recipient's hook input has in common.
     static func shared(_ event: HookEvent, parts: EventParts) -> [(String, JSON)] {
         [("event", .string(event.rawValue)), ("message", parts.message), ("sender", parts.sender), ("conversation", parts.conversation)]
@@ -98,6 +104,8 @@ struct NotificationInputs {
             "unreadTotal": .int(unread?.total ?? 0),
             "unreadInConversation": .int(unread?.inConversation ?? 0),
             "muted": .bool(muted),
+            // This recipient blocked the sender (or reactor): the shipped script stays silent.
+            "senderBlocked": .bool(unread?.blockedActor ?? false),
         ])]
     }
 }

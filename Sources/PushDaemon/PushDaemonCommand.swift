@@ -54,6 +54,7 @@ struct PushDaemonCommand: ParsableCommand {
         let server = PushServer(settings: settings, authenticator: authenticator, commands: commands, hooksDegraded: { hookLedger.isDegraded }, logger: logger)
 
         listener.start()
+        RetentionPurger(configuration: settings.configuration, logger: Logger(label: "push-daemon.retention")).start()
         do {
             try server.start()
         } catch {

@@ -20,7 +20,7 @@ final class ResumeCoordinator {
     private let logger: Logger
     /// Requests that wait for the log position or the database.
     private var waiting: [Request] = []
-    /// Users confirmed active (see `register`); dropped when their deactivation is read.
+    /// Users confirmed active (see `register`); dropped when their deactivation or suspension is read.
     private var activeUsers = Set<Int64>()
 
     init(registry: SessionRegistry, presence: PresenceTracker, settings: PushSettings, logger: Logger) {
@@ -43,8 +43,8 @@ final class ResumeCoordinator {
         waiting.removeAll { $0.session === session }
     }
 
-    /// The users' deactivation was read: a later session of theirs is checked again.
-    func accountsDeactivated(_ users: [Int64]) {
+    /// The users' deactivation or suspension was read: a later session of theirs is checked again.
+    func accountsRefused(_ users: [Int64]) {
         for user in users { activeUsers.remove(user) }
     }
 
@@ -64,7 +64,7 @@ final class ResumeCoordinator {
         // If the database cannot answer now, the upgrade's check stands (checked again next time).
         if !activeUsers.contains(userId), let database,
            case let .success(lookup) = Result(catching: { try AccountStore(database).find(id: userId) }) {
-            if let refusal = lookup.map(AccountState.check) ?? .unknownUser {
+            if let refusal = lookup.map({ AccountState.check($0) }) ?? .unknownUser {
                 logger.info("account refused at registration; closing", metadata: ["user.id": "\(userId)", "reason": "\(refusal.code)"])
                 let session = request.session
                 session.eventLoop.execute { session.close(code: .unknown(refusal.closeCode), reason: refusal.code) }
@@ -120,7 +120,7 @@ final class ResumeCoordinator {
         var after = from
         while true {
             let page = try log.replay(userId: userId, after: after, upTo: position, limit: Self.pageSize)
-            for event in page where event.kind != .accountDeactivated {
+            for event in page where event.kind?.endsSessions != true {
                 let frame = Frames.close(Frames.eventPrefix(event), h2ac: nil)
                 bytes += frame.readableBytes
                 frames.append(frame)

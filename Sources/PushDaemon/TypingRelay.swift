@@ -11,8 +11,9 @@ final class TypingRelay {
         let user: Int64
     }
 
-    /// Indicators heard (from any daemon) that are on: when they lapse, and who.
-    private var active: [Key: (expiresAt: UInt64, username: String)] = [:]
+    /// Indicators heard (from any daemon) that are on: when they lapse, who, and the members the
+    /// typist blocked (never told).
+    private var active: [Key: (expiresAt: UInt64, username: String, hidden: Set<Int64>)] = [:]
     /// The earliest expiry in `active` (nil when empty), so the loop's checks stay O(1).
     private(set) var nextExpiry: UInt64?
     /// Rooms each local session said it was typing in, to turn them off when it disconnects.
@@ -75,8 +76,7 @@ final class TypingRelay {
     }
 
     private func publish(room: Int64, userId: Int64, username: String, isTyping: Bool, connection: DatabaseConnection) throws {
-        let payload: JSON = ["c": .int(room), "u": .int(userId), "n": .string(username), "t": .bool(isTyping)]
-        try TypingStore(connection).publish(payload.serialized)
+        try TypingStore(connection).publish(room: room, userId: userId, username: username, isTyping: isTyping)
     }
 
     /// A `chat_typing` notification from any daemon: relayed to this daemon's clients in the room.
@@ -86,19 +86,21 @@ final class TypingRelay {
               let isTyping = parsed["t"]?.boolValue
         else { return }
         let username = parsed["n"]?.stringValue ?? ""
+        let hidden = Set(parsed["b"]?.arrayValue?.compactMap(\.intValue) ?? [])
         let key = Key(room: roomId, user: userId)
         if isTyping {
             let refresh = active[key] != nil
             let expiresAt = MonotonicClock.nanoseconds() + timeout
             if !refresh { typistsByRoom[roomId, default: 0] += 1 }
-            active[key] = (expiresAt, username)
+            active[key] = (expiresAt, username, hidden)
             nextExpiry = min(nextExpiry ?? expiresAt, expiresAt)
             if refresh { return }  // receivers already show it; only the expiry moves
         } else {
             guard removeActive(key) != nil else { return }
         }
         guard let room = try cache.room(roomId, connection: connection) else { return }
-        fanOut(room: room, roomId: roomId, userId: userId, username: username, isTyping: isTyping, registry: registry, outbox: &outbox)
+        fanOut(room: room, roomId: roomId, userId: userId, username: username, isTyping: isTyping, hidden: hidden, registry: registry,
+               outbox: &outbox)
     }
 
     /// Whether anyone is typing in `roomId` now: a dictionary lookup, as it is asked for every
@@ -108,7 +110,7 @@ final class TypingRelay {
     /// Indicators on per room, kept with `active`, so `isActive` need not scan it.
     private var typistsByRoom: [Int64: Int] = [:]
 
-    private func removeActive(_ key: Key) -> (expiresAt: UInt64, username: String)? {
+    private func removeActive(_ key: Key) -> (expiresAt: UInt64, username: String, hidden: Set<Int64>)? {
         guard let entry = active.removeValue(forKey: key) else { return nil }
         let left = (typistsByRoom[key.room] ?? 1) - 1
         typistsByRoom[key.room] = left > 0 ? left : nil
@@ -123,7 +125,8 @@ final class TypingRelay {
               let entry = removeActive(Key(room: roomId, user: senderId)),
               let room = cache.cached(roomId)
         else { return }
-        fanOut(room: room, roomId: roomId, userId: senderId, username: entry.username, isTyping: false, registry: registry, outbox: &outbox)
+        fanOut(room: room, roomId: roomId, userId: senderId, username: entry.username, isTyping: false, hidden: entry.hidden, registry: registry,
+               outbox: &outbox)
     }
 
     /// Indicators not refreshed in time are turned off for this daemon's clients.
@@ -133,15 +136,16 @@ final class TypingRelay {
         for (key, value) in lapsed {
             _ = removeActive(key)
             guard let room = cache.cached(key.room) else { continue }
-            fanOut(room: room, roomId: key.room, userId: key.user, username: value.username, isTyping: false, registry: registry, outbox: &outbox)
+            fanOut(room: room, roomId: key.room, userId: key.user, username: value.username, isTyping: false, hidden: value.hidden,
+                   registry: registry, outbox: &outbox)
         }
         nextExpiry = active.values.map(\.expiresAt).min()
     }
 
-    private func fanOut(room: RecipientCache.Room, roomId: Int64, userId: Int64, username: String, isTyping: Bool,
+    private func fanOut(room: RecipientCache.Room, roomId: Int64, userId: Int64, username: String, isTyping: Bool, hidden: Set<Int64>,
                         registry: SessionRegistry, outbox: inout Outbox) {
         var frame: OutboundFrame?
-        for member in room.members.keys where member != userId {
+        for member in room.members.keys where member != userId && !hidden.contains(member) {
             guard let sessions = registry.sessions(of: member) else { continue }
             if frame == nil { frame = Frames.wire(Frames.typing(conversationId: roomId, userId: userId, username: username, isTyping: isTyping)) }
             for entry in sessions { outbox.add(frame!, to: entry.session) }

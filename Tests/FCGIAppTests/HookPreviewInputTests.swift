@@ -27,7 +27,8 @@ import Testing
         #expect(preview.event == "new_message")
         #expect(preview.input["message"]?["content"] == "Hola")
         #expect(preview.input["sender"]?["displayName"] == "Alice")
-        #expect(preview.input["recipient"] == ["id": 2, "focusedConversationId": .null, "unreadTotal": 4, "unreadInConversation": 1, "muted": false])
+        #expect(preview.input["recipient"] == ["id": 2, "focusedConversationId": .null, "unreadTotal": 4, "unreadInConversation": 1, "muted": false,
+                                                   "senderBlocked": false])
         #expect(preview.input["conversation"]?["type"] == "direct")
     }
 

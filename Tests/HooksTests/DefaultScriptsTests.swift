@@ -55,6 +55,17 @@ import Testing
         }
     }
 
+    @Test func aBlockedSenderGetsNoToastOrSound() {
+        withShippedScripts { engine, _ in
+            let message = engine.messageNotification(SampleEvents.message(conversationType: "group", senderBlocked: true))
+            #expect(message == ["toast": nil, "badge": ["total": 5, "conversation": 2], "sound": nil, "scroll": false])
+            let focused = engine.messageNotification(SampleEvents.message(focused: 7, senderBlocked: true))
+            #expect(focused["scroll"] == true)
+            let reaction = engine.reactionNotification(SampleEvents.reaction(senderBlocked: true))
+            #expect(reaction["toast"] == .null)
+        }
+    }
+
     @Test func theSenderIsNeverNotified() {
         withShippedScripts { engine, _ in
             let decision = engine.messageNotification(SampleEvents.message(recipientID: 1))
@@ -128,6 +139,8 @@ import Testing
             ["event": "new_message"], ["recipient": ["id": 2]],
             SampleEvents.message(focused: 7).setting("conversation", ["id": nil, "type": "direct"]),
             SampleEvents.message(focused: 7).setting("recipient", ["id": "2", "focusedConversationId": "7", "unreadTotal": 1.0, "unreadInConversation": 1]),
+            SampleEvents.message(conversationType: "group", senderBlocked: true), SampleEvents.message(focused: 7, senderBlocked: true),
+            SampleEvents.message(recipientID: 1, senderBlocked: true),
         ]
         let reactions: [JSON] = [
             SampleEvents.reaction(), SampleEvents.reaction(recipientID: 2), SampleEvents.reaction(recipientID: 3),
@@ -136,6 +149,7 @@ import Testing
             SampleEvents.reaction().setting("reaction", ["emoji": "🎉"]),
             SampleEvents.reaction(recipientID: 2).setting("reaction", ["emoji": "🎉", "userId": nil]),
             SampleEvents.reaction(focused: 7).setting("conversation", ["id": nil, "type": "direct"]),
+            SampleEvents.reaction(senderBlocked: true), SampleEvents.reaction(recipientID: 2, senderBlocked: true),
         ]
         let groups: [JSON] = [
             [:], ["name": "Trip"], ["name": "Trip", "participantIds": [1]], ["name": .string(String(repeating: "x", count: 101)), "participantIds": [1]],

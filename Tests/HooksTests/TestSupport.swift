@@ -95,7 +95,7 @@ enum Fixtures {
 enum SampleEvents {
     static func message(
         focused: Int64? = nil, muted: Bool = false, recipientID: Int64 = 2, content: JSON = "See you at 8?",
-        conversationType: String = "direct", mediaType: JSON = .null, mediaURL: JSON = .null
+        conversationType: String = "direct", mediaType: JSON = .null, mediaURL: JSON = .null, senderBlocked: Bool = false
     ) -> JSON {
         [
             "event": "new_message",
@@ -107,13 +107,13 @@ enum SampleEvents {
             "conversation": ["id": 7, "type": .string(conversationType), "name": conversationType == "group" ? "Weekend trip" : .null, "participantCount": 3],
             "recipient": [
                 "id": .int(recipientID), "focusedConversationId": JSON(focused), "unreadTotal": 5,
-                "unreadInConversation": 2, "muted": .bool(muted),
+                "unreadInConversation": 2, "muted": .bool(muted), "senderBlocked": .bool(senderBlocked),
             ],
         ]
     }
 
-    static func reaction(recipientID: Int64 = 1, focused: Int64? = nil, muted: Bool = false) -> JSON {
-        message(focused: focused, muted: muted, recipientID: recipientID)
+    static func reaction(recipientID: Int64 = 1, focused: Int64? = nil, muted: Bool = false, senderBlocked: Bool = false) -> JSON {
+        message(focused: focused, muted: muted, recipientID: recipientID, senderBlocked: senderBlocked)
             .setting("event", "reaction_added")
             .setting("sender", ["id": 2, "username": "bob", "displayName": "Bob", "avatar": .null])
             .setting("reaction", ["emoji": "👍", "userId": 2])

@@ -79,6 +79,9 @@ class User:
     def post(self, path, body=None, **kw):
         return requests.post(BASE_URL + path, headers=self.headers, json=body, timeout=10, **kw)
 
+    def put(self, path, body=None, **kw):
+        return requests.put(BASE_URL + path, headers=self.headers, json=body, timeout=10, **kw)
+
     def patch(self, path, body=None, **kw):
         return requests.patch(BASE_URL + path, headers=self.headers, json=body, timeout=10, **kw)
 

@@ -211,6 +211,8 @@ def test_preview_runs_the_script_on_disk_and_tells_when_the_builtin_decided(staf
         return r.json()
 
     assert preview()["decision"]["toast"] == {"title": "Alice", "body": "Hola"}
+    blocked = staff.post("/api/h2ac/preview", {**body, "recipient": {**body["recipient"], "senderBlocked": True}}).json()["decision"]
+    assert (blocked["toast"], blocked["sound"], blocked["badge"]) == (None, None, {"total": 2, "conversation": 2})
     with open(path, "w") as f:
         f.write(original.replace("    body = text.preview(event.message),", '    body = "Vista previa: " .. text.preview(event.message),'))
     changed = None

@@ -115,7 +115,7 @@ def test_service_upsert_one_and_many(service, platform_keys):
     assert eventually(lambda: me(platform_keys["RS256"].token({"sub": sub})).json().get("user", {}).get("id") == user["id"])
     # bad fields are 400 and change nothing
     assert_error(service.put_user(sub, displayName=""), 400, "validation_failed")
-    assert_error(service.put_user(sub, roles=["admin"]), 400, "validation_failed")
+    assert_error(service.put_user(sub, roles=["root"]), 400, "validation_failed")
     assert_error(service.put_user(sub, avatar="javascript:alert(1)"), 400, "validation_failed")
     assert_error(service.put_user("007", displayName="x"), 400, "invalid_subject")
     assert service.get(f"/api/service/users/{sub}").json()["user"]["displayName"] == "Zoë N."

@@ -171,6 +171,9 @@ def test_conversations_list_and_open(api):
     api.check(T, "POST", raw("POST", T, too_large(), token=alice.token))                 # 413
     api.check(T, "POST", raw("POST", T, json.dumps(body), token=alice.token, content_type="text/plain"))  # 415
     api.check(T, "POST", call(alice, "POST", T, {"participantId": 987654321}))          # 422
+    dave = new_user("Dave")
+    call(dave, "POST", f"/api/users/{alice.id}/block")
+    api.check(T, "POST", call(alice, "POST", T, {"participantId": dave.id}))            # 403 blocked
     api.assert_covered(T, "POST")
 
     page = api.check(T, "GET", call(alice, "GET", T, params={"limit": 1}))               # 200, with a lastMessage
@@ -218,6 +221,10 @@ def test_history_send_and_read(api):
     api.check(S, "POST", call(alice, "POST", path, {"content": "x" * 4001}))                  # 400 content_too_long
     api.check(S, "POST", call(None, "POST", path, {"content": "x"}))                          # 401
     api.check(S, "POST", call(alice, "POST", f"/api/messages/{other}", {"content": "x"}))    # 403
+    blocked = call(alice, "POST", "/api/messages/conversations", {"participantId": carol.id}).json()["conversation"]["id"]
+    call(carol, "POST", f"/api/users/{alice.id}/block")
+    api.check(S, "POST", call(alice, "POST", f"/api/messages/{blocked}", {"content": "x"}))  # 403 blocked
+    call(carol, "DELETE", f"/api/users/{alice.id}/block")
     api.check(S, "POST", call(alice, "POST", "/api/messages/987654321", {"content": "x"}))   # 404
     ac = call(alice, "POST", "/api/messages/conversations", {"participantId": carol.id}).json()["conversation"]["id"]
     api.check(S, "POST", call(alice, "POST", f"/api/messages/{ac}", first_body))              # 409
@@ -701,6 +708,140 @@ def test_service_api(api, service_token):
         api.check(A, "POST", call(None, "POST", f"/api/service/users/{sub}/{action}", token=reader))              # 403
         api.check(A, "POST", call(None, "POST", f"/api/service/users/{new_sub('none')}/{action}", token=service_token))  # 404
         api.assert_covered(A, "POST")
+
+
+def with_role(role, name):
+    user = new_user(name)
+    admin("user", "upsert", "--sub", str(user.id), "--role", role)
+    user.token = admin("token", "--user", str(user.id))
+    return user
+
+
+def test_blocks(api):
+    alice, bob = new_user("Alice"), new_user("Bob")
+    B = "/api/users/{userId}/block"
+    api.check(B, "POST", call(alice, "POST", f"/api/users/{bob.id}/block"))                       # 201
+    api.check(B, "POST", call(alice, "POST", f"/api/users/{bob.id}/block"))                       # 200
+    api.check(B, "POST", call(alice, "POST", f"/api/users/{alice.id}/block"))                     # 400 self
+    api.check(B, "POST", call(None, "POST", f"/api/users/{bob.id}/block"))                        # 401
+    api.check(B, "POST", call(alice, "POST", f"/api/users/{MISSING_ID}/block"))                   # 422
+    api.assert_covered(B, "POST")
+    L = "/api/users/me/blocks"
+    api.check(L, "GET", call(alice, "GET", L))                                                    # 200
+    api.check(L, "GET", call(alice, "GET", L, params={"cursor": "x"}))                            # 400
+    api.check(L, "GET", call(None, "GET", L))                                                     # 401
+    api.assert_covered(L, "GET")
+    api.check(B, "DELETE", call(alice, "DELETE", f"/api/users/{bob.id}/block"))                   # 204
+    api.check(B, "DELETE", call(alice, "DELETE", f"/api/users/{bob.id}/block"))                   # 404
+    api.check(B, "DELETE", call(alice, "DELETE", "/api/users/x/block"))                           # 400
+    api.check(B, "DELETE", call(None, "DELETE", f"/api/users/{bob.id}/block"))                    # 401
+    api.assert_covered(B, "DELETE")
+
+
+def test_reports_moderation_and_audit(api):
+    alice, bob, carol = new_user("Alice"), new_user("Bob"), new_user("Carol")
+    moderator, auditor = with_role("moderator", "Moderator"), with_role("admin", "Admin")
+    cid = call(alice, "POST", "/api/messages/conversations", {"participantId": bob.id}).json()["conversation"]["id"]
+    mine = call(alice, "POST", f"/api/messages/{cid}", {"content": "mine"}).json()["message"]
+    theirs = call(bob, "POST", f"/api/messages/{cid}", {"content": "theirs"}).json()["message"]
+    gone = call(bob, "POST", f"/api/messages/{cid}", {"content": "gone"}).json()["message"]
+    call(bob, "DELETE", f"/api/messages/{gone['id']}")
+    R = "/api/messages/{messageId}/report"
+    body = {"reason": "harassment", "note": "rude"}
+    api.request_body_ok(R, "POST", body)
+    path = f"/api/messages/{theirs['id']}/report"
+    first = api.check(R, "POST", call(alice, "POST", path, body)).json()["report"]                  # 201
+    api.check(R, "POST", call(alice, "POST", path, {"reason": "spam"}))                            # 200
+    api.check(R, "POST", call(alice, "POST", f"/api/messages/{mine['id']}/report", body))          # 400 own
+    api.check(R, "POST", call(None, "POST", path, body))                                           # 401
+    api.check(R, "POST", call(carol, "POST", path, body))                                          # 403
+    api.check(R, "POST", call(alice, "POST", f"/api/messages/{MISSING_ID}/report", body))          # 404
+    api.check(R, "POST", call(alice, "POST", f"/api/messages/{gone['id']}/report", body))          # 409
+    api.check(R, "POST", raw("POST", path, too_large(), token=alice.token))                         # 413
+    api.check(R, "POST", raw("POST", path, json.dumps(body), token=alice.token, content_type="text/plain"))  # 415
+    api.assert_covered(R, "POST")
+
+    Q = "/api/moderation/reports"
+    page = api.check(Q, "GET", call(moderator, "GET", Q, params={"limit": 1})).json()               # 200
+    if page["nextCursor"]:
+        api.check(Q, "GET", call(moderator, "GET", Q, params={"limit": 100, "cursor": page["nextCursor"]}))
+    api.check(Q, "GET", call(moderator, "GET", Q, params={"cursor": "-1"}))                        # 400
+    api.check(Q, "GET", call(None, "GET", Q))                                                      # 401
+    api.check(Q, "GET", call(alice, "GET", Q))                                                     # 403
+    api.assert_covered(Q, "GET")
+
+    D = "/api/moderation/reports/{reportId}/dismiss"
+    other = call(bob, "POST", f"/api/messages/{cid}", {"content": "other"}).json()["message"]
+    second = call(alice, "POST", f"/api/messages/{other['id']}/report", {"reason": "spam"}).json()["report"]
+    dpath = f"/api/moderation/reports/{second['id']}/dismiss"
+    api.request_body_ok(D, "POST", {"note": "fine"})
+    api.check(D, "POST", raw("POST", dpath, too_large(), token=moderator.token))                   # 413
+    api.check(D, "POST", raw("POST", dpath, b'{"note": "x"}', token=moderator.token, content_type="text/plain"))  # 415
+    api.check(D, "POST", call(moderator, "POST", dpath, {"note": 5}))                              # 400
+    api.check(D, "POST", call(None, "POST", dpath))                                                # 401
+    api.check(D, "POST", call(alice, "POST", dpath))                                               # 403
+    api.check(D, "POST", call(moderator, "POST", f"/api/moderation/reports/{MISSING_ID}/dismiss")) # 404
+    api.check(D, "POST", call(moderator, "POST", dpath, {"note": "fine"}))                         # 200
+    api.check(D, "POST", call(moderator, "POST", dpath))                                           # 409
+    api.assert_covered(D, "POST")
+
+    M = "/api/moderation/messages/{messageId}/remove"
+    mpath = f"/api/moderation/messages/{theirs['id']}/remove"
+    api.request_body_ok(M, "POST", {"reportId": first["id"], "note": "insult"})
+    api.check(M, "POST", raw("POST", mpath, too_large(), token=moderator.token))                   # 413
+    api.check(M, "POST", raw("POST", mpath, b"{}", token=moderator.token, content_type="text/plain"))  # 415
+    api.check(M, "POST", call(moderator, "POST", mpath, {"reportId": "x"}))                        # 400
+    api.check(M, "POST", call(None, "POST", mpath))                                                # 401
+    api.check(M, "POST", call(alice, "POST", mpath))                                               # 403
+    api.check(M, "POST", call(moderator, "POST", mpath, {"reportId": second["id"]}))               # 404 report of another message
+    api.check(M, "POST", call(moderator, "POST", mpath, {"reportId": first["id"], "note": "insult"}))  # 200
+    api.check(M, "POST", call(moderator, "POST", mpath))                                           # 409
+    api.assert_covered(M, "POST")
+    api.check("/api/messages/{id}", "GET", call(alice, "GET", f"/api/messages/{cid}"))             # history with the removal
+
+    S = "/api/moderation/users/{userId}/suspend"
+    spath = f"/api/moderation/users/{bob.id}/suspend"
+    sbody = {"durationSeconds": 600, "reportId": first["id"], "note": "insults"}
+    api.request_body_ok(S, "POST", sbody)
+    api.check(S, "POST", raw("POST", spath, too_large(), token=moderator.token))                   # 413
+    api.check(S, "POST", raw("POST", spath, json.dumps(sbody), token=moderator.token, content_type="text/plain"))  # 415
+    api.check(S, "POST", call(moderator, "POST", spath, {"durationSeconds": -1}))                  # 400
+    api.check(S, "POST", call(None, "POST", spath, sbody))                                         # 401
+    api.check(S, "POST", call(alice, "POST", spath, sbody))                                        # 403 moderator_only
+    api.check(S, "POST", call(moderator, "POST", f"/api/moderation/users/{auditor.id}/suspend", {"durationSeconds": 60}))  # 403
+    api.check(S, "POST", call(moderator, "POST", f"/api/moderation/users/{carol.id}/suspend", sbody))  # 404 report
+    api.check(S, "POST", call(moderator, "POST", f"/api/moderation/users/{MISSING_ID}/suspend", {"durationSeconds": 60}))  # 422
+    api.check(S, "POST", call(moderator, "POST", spath, sbody))                                    # 200
+    api.assert_covered(S, "POST")
+    api.check("/api/messages/conversations", "GET", call(bob, "GET", "/api/messages/conversations"))  # 401 account_suspended
+    api.check(S, "DELETE", call(moderator, "DELETE", spath))                                       # 204
+    api.check(S, "DELETE", call(moderator, "DELETE", spath))                                       # 404
+    api.check(S, "DELETE", call(moderator, "DELETE", "/api/moderation/users/0/suspend"))           # 400
+    api.check(S, "DELETE", call(None, "DELETE", spath))                                            # 401
+    api.check(S, "DELETE", call(alice, "DELETE", spath))                                           # 403
+    api.check(S, "DELETE", call(moderator, "DELETE", f"/api/moderation/users/{MISSING_ID}/suspend"))  # 422
+    api.assert_covered(S, "DELETE")
+
+    A = "/api/admin/audit"
+    page = api.check(A, "GET", call(auditor, "GET", A, params={"limit": 2})).json()                # 200
+    api.check(A, "GET", call(auditor, "GET", A, params={"before": page["nextBefore"]}))
+    api.check(A, "GET", call(auditor, "GET", A, params={"limit": 201}))                           # 400
+    api.check(A, "GET", call(None, "GET", A))                                                      # 401
+    api.check(A, "GET", call(moderator, "GET", A))                                                 # 403
+    api.assert_covered(A, "GET")
+
+    T = "/api/admin/conversations/{conversationId}/retention"
+    tpath = f"/api/admin/conversations/{cid}/retention"
+    api.request_body_ok(T, "PUT", {"days": 30})
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": 30}))                                 # 200
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": None}))                               # 200 cleared
+    api.check(T, "PUT", call(auditor, "PUT", tpath, {"days": 0}))                                  # 400
+    api.check(T, "PUT", call(None, "PUT", tpath, {"days": 30}))                                    # 401
+    api.check(T, "PUT", call(moderator, "PUT", tpath, {"days": 30}))                               # 403
+    api.check(T, "PUT", call(auditor, "PUT", f"/api/admin/conversations/{MISSING_ID}/retention", {"days": 30}))  # 404
+    api.check(T, "PUT", raw("PUT", tpath, too_large(), token=auditor.token))                       # 413
+    api.check(T, "PUT", raw("PUT", tpath, b'{"days": 1}', token=auditor.token, content_type="text/plain"))  # 415
+    api.assert_covered(T, "PUT")
 
 
 def test_every_operation_is_covered(spec, request):

@@ -21,13 +21,7 @@ BEGIN
     IF msg.deleted_at IS NOT NULL THEN
         RETURN chat_message_json(msg);
     END IF;
-    DELETE FROM message_reactions WHERE message_id = msg.id;
-    DELETE FROM chat_message_edits WHERE message_id = msg.id;
-    UPDATE chat_messages SET content = '', media_url = NULL, media_type = NULL, deleted_at = now()
-    WHERE id = msg.id RETURNING * INTO msg;
-    -- For the members who had not read it, it no longer counts as unread.
-    UPDATE chat_room_users SET unread_deleted = unread_deleted + 1
-    WHERE room_id = msg.room_id AND last_read_seq < msg.seq AND user_id <> msg.sender_id;
+    msg := chat_scrub_message(msg.id, NULL);
     INSERT INTO chat_events (room_id, kind, payload)
     VALUES (msg.room_id, 'message_deleted', json_build_object(
         'conversationId', msg.room_id, 'messageId', msg.id, 'by', p_actor, 'message', chat_message_json(msg)));

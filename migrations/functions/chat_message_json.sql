@@ -23,6 +23,7 @@ BEGIN
         'editedAt', m.edited_at,
         'deletedAt', m.deleted_at,
         'deleted', m.deleted_at IS NOT NULL,
+        'removal', m.removal,
         'reactions', p_reactions);
 END
 $function$

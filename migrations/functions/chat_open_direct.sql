@@ -9,8 +9,11 @@ BEGIN
     IF p_user = p_other THEN
         RAISE EXCEPTION 'direct chat with oneself' USING ERRCODE = 'CHSLF';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_other) THEN
-        RAISE EXCEPTION 'unknown user' USING ERRCODE = 'CHU04', DETAIL = p_other::text;
+    PERFORM chat_require_user(p_other);
+    -- A block either way forbids a new direct conversation; one that exists stays readable.
+    IF chat_blocked_between(p_user, p_other) AND NOT EXISTS (
+        SELECT 1 FROM chat_rooms r WHERE r.direct_user_low = least(p_user, p_other) AND r.direct_user_high = greatest(p_user, p_other)) THEN
+        RAISE EXCEPTION 'blocked' USING ERRCODE = 'CHBLK';
     END IF;
     -- The unique pair constraint settles a race: the loser's insert does nothing and then
     -- (a new statement, a new snapshot) finds the winner's committed room.

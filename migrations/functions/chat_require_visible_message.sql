@@ -7,10 +7,7 @@ AS $function$
 DECLARE
     msg chat_messages;
 BEGIN
-    SELECT * INTO msg FROM chat_messages WHERE id = p_message;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no such message' USING ERRCODE = 'CHM04';
-    END IF;
+    msg := chat_require_message(p_message);
     PERFORM chat_require_member(msg.room_id, p_user);
     RETURN msg;
 END

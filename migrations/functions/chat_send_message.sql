@@ -8,6 +8,8 @@ DECLARE
     msg chat_messages;
     new_seq bigint;
     new_id bigint;
+    pair_low bigint;
+    pair_high bigint;
     body json;
 BEGIN
     PERFORM chat_require_member(p_room, p_sender);
@@ -30,7 +32,11 @@ BEGIN
     UPDATE chat_rooms
     SET last_seq = last_seq + 1, last_message_id = nextval('chat_messages_id_seq'), last_activity_at = now()
     WHERE id = p_room
-    RETURNING last_seq, last_message_id INTO new_seq, new_id;
+    RETURNING last_seq, last_message_id, direct_user_low, direct_user_high INTO new_seq, new_id, pair_low, pair_high;
+    -- In a direct conversation, a block either way stops both from writing (the whole send rolls back).
+    IF pair_low IS NOT NULL AND chat_blocked_between(pair_low, pair_high) THEN
+        RAISE EXCEPTION 'blocked' USING ERRCODE = 'CHBLK';
+    END IF;
     INSERT INTO chat_messages (id, room_id, sender_id, seq, content, media_url, media_type, client_message_id, reply_to_id)
     VALUES (new_id, p_room, p_sender, new_seq, p_content, p_media_url, p_media_type, p_client_id, p_reply_to)
     RETURNING * INTO msg;

@@ -11,5 +11,7 @@ AS $function$
       AND (p_viewer = p_user OR EXISTS (
           SELECT 1 FROM chat_room_users a JOIN chat_room_users b ON b.room_id = a.room_id
           WHERE a.user_id = p_viewer AND b.user_id = p_user))
+      -- Someone who blocked the viewer is not seen coming and going by them.
+      AND NOT EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = p_user AND k.blocked_id = p_viewer)
 $function$
 ;

@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 // What a 401's code means for the sign-in (docs/openapi.yaml lists every refusal code).
-const TOKEN_REFUSALS = { token_expired: "expired", account_deactivated: "deactivated" };
+const TOKEN_REFUSALS = { token_expired: "expired", account_deactivated: "deactivated", account_suspended: "suspended" };
 
 async function request(method, path, body) {
   const headers = { Authorization: `Bearer ${currentToken()}` };

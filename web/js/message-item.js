@@ -68,7 +68,7 @@ export function messageItem(message, { isGroup, editing, actions }) {
   if (message.pending) classes.push(message.status === "failed" ? "failed" : "pending");
   if (message.deleted) classes.push("deleted");
   const body = message.deleted
-    ? h("p", { class: "content tombstone" }, "This message was deleted")
+    ? h("p", { class: "content tombstone" }, message.removal === "moderation" ? "This message was removed by moderation" : "This message was deleted")
     : editing
       ? editForm(message, actions.editDraft, () => actions.stopEditing(), actions.report)
       : message.content && h("p", { class: "content" }, message.content);

@@ -9,7 +9,7 @@ const MAX_DELAY_MS = 30000;
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
 // Close codes after which reconnecting with the same token cannot help (section 5).
-const TOKEN_CLOSE_CODES = new Map([[4001, "invalid"], [4002, "expired"], [4003, "deactivated"]]);
+const TOKEN_CLOSE_CODES = new Map([[4001, "invalid"], [4002, "expired"], [4003, "deactivated"], [4004, "suspended"]]);
 // Closed because the user opened more connections than the server allows: reconnecting by itself
 // would close another of their tabs or devices, which would do the same (section 5).
 const TOO_MANY_CONNECTIONS = 4008;

@@ -74,6 +74,7 @@ export async function mountStaff(root) {
       checkbox("Looking at this conversation", "focused"),
       checkbox("Muted it", "muted"),
       checkbox("Is the sender (another device)", "isSender"),
+      checkbox("Blocked the sender", "senderBlocked"),
       field("Unread in this conversation", h("input", { type: "number", name: "unreadInConversation", min: 0, value: 1 })),
       field("Unread in total", h("input", { type: "number", name: "unreadTotal", min: 0, value: 3 }))),
     h("button", { type: "submit", class: "primary" }, "Show the decision"));
@@ -86,6 +87,7 @@ export async function mountStaff(root) {
       conversation: v("groupName").value.trim() ? { type: "group", name: v("groupName").value.trim() } : { type: "direct" },
       recipient: {
         focused: v("focused").checked, muted: v("muted").checked, isSender: v("isSender").checked,
+        senderBlocked: v("senderBlocked").checked,
         unreadTotal: Number(v("unreadTotal").value || 0), unreadInConversation: Number(v("unreadInConversation").value || 0),
       },
     };

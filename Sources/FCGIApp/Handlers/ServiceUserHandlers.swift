@@ -72,7 +72,7 @@ enum ServiceUserHandlers {
         return subject
     }
 
-    /// username, displayName, avatar (null or "" clears it), roles (staff, moderator).
+    /// username, displayName, avatar (null or "" clears it), roles (staff, moderator, admin).
     private static func fields(_ body: RequestBody) throws -> (ProfileClaims, Set<String>?) {
         do {
             let fields = try PlatformUserFields(object: body.fields)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a request's credentials were refused: a stable code for REST (always 401) and the
 /// WebSocket close code a browser can read (an upgrade cannot show it an HTTP status). Messages
 /// name the rule, never the key or anything from the token.
@@ -15,6 +17,8 @@ public enum TokenRejection: Error, Equatable, Sendable {
     case invalidSubject
     case unknownUser
     case deactivated
+    /// Suspended by a moderator until then (the token is fine; a new one would not help).
+    case suspended(until: Date)
 
     public var code: String {
         switch self {
@@ -31,6 +35,7 @@ public enum TokenRejection: Error, Equatable, Sendable {
         case .invalidSubject: "invalid_subject"
         case .unknownUser: "unknown_user"
         case .deactivated: "account_deactivated"
+        case .suspended: TokenRejection.suspendedCode
         }
     }
 
@@ -49,16 +54,23 @@ public enum TokenRejection: Error, Equatable, Sendable {
         case .invalidSubject: "The token's subject (sub) is not a valid user reference."
         case .unknownUser: "The token's user is not known here."
         case .deactivated: "This account is deactivated."
+        case let .suspended(until): "This account is suspended until \(ISO8601DateFormatter().string(from: until))."
         }
     }
 
     /// WebSocket close codes (docs/PUSH_PROTOCOL.md): 4002 expired (get a fresh token, do not
-    /// retry the same one), 4003 deactivated (do not reconnect), 4001 every other refusal.
+    /// retry the same one), 4003 deactivated (do not reconnect), 4004 suspended (do not reconnect
+    /// before the suspension ends), 4001 every other refusal.
     public var closeCode: UInt16 {
         switch self {
         case .expired: 4002
         case .deactivated: 4003
+        case .suspended: TokenRejection.suspendedCloseCode
         default: 4001
         }
     }
+
+    /// The close code and reason of a suspension, for sessions closed when it is read from the log.
+    public static let suspendedCloseCode: UInt16 = 4004
+    public static let suspendedCode = "account_suspended"
 }

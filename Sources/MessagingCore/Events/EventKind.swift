@@ -17,6 +17,11 @@ public enum EventKind: String, CaseIterable, Sendable {
     case userUpdated = "user_updated"
     /// Ends the user's sessions; never sent as a frame.
     case accountDeactivated = "account_deactivated"
+    /// A moderator suspended the account: ends the user's sessions (close 4004); never a frame.
+    case accountSuspended = "account_suspended"
+
+    /// Kinds that end a user's sessions and are never sent as frames.
+    public var endsSessions: Bool { self == .accountDeactivated || self == .accountSuspended }
 
     /// Whether the event changes a room's members, their roles or the room's details, so that
     /// what a reader cached about the room is stale.
@@ -25,7 +30,7 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .conversationCreated, .conversationUpdated, .memberAdded, .memberRemoved, .roleChanged:
             true
         case .newMessage, .messageEdited, .messageDeleted, .messageRead, .reactionAdded, .reactionRemoved, .userUpdated,
-             .accountDeactivated:
+             .accountDeactivated, .accountSuspended:
             false
         }
     }

@@ -1,5 +1,5 @@
 /// The fields of a platform user as the service API and `messaging-admin user import` take them:
-/// `username`, `displayName`, `avatar` (null or "" clears it), `roles` (staff, moderator), and
+/// `username`, `displayName`, `avatar` (null or "" clears it), `roles` (staff, moderator, admin), and
 /// for a list, each entry's `sub`. Errors are sentences naming the field.
 public struct PlatformUserFields: Sendable, Equatable {
     public var profile: ProfileClaims

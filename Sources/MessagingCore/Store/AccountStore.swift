@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// Users as the platform defines them: found by `sub`, created or updated from claims or the
@@ -22,14 +23,18 @@ public struct AccountStore {
         AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1", [id]))
     }
 
-    private static let columns = "SELECT id, deactivated_at IS NOT NULL, array_to_string(roles, ','), username, display_name, avatar FROM users"
+    private static let columns = """
+        SELECT id, deactivated_at IS NOT NULL, array_to_string(roles, ','), username, display_name, avatar,
+               extract(epoch FROM suspended_until)::float8::text FROM users
+        """
 
     private static func account(_ result: PostgresResult) -> Account? {
         guard result.rowCount == 1 else { return nil }
         return Account(
             id: result.int(0, 0)!, deactivated: result.bool(0, 1) ?? false,
             roles: Set((result.string(0, 2) ?? "").split(separator: ",").map(String.init)),
-            profile: ProfileClaims(username: result.string(0, 3), displayName: result.string(0, 4), avatar: result.string(0, 5)))
+            profile: ProfileClaims(username: result.string(0, 3), displayName: result.string(0, 4), avatar: result.string(0, 5)),
+            suspendedUntil: result.string(0, 6).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) })
     }
 
     public struct Upserted: Sendable, Equatable {
@@ -83,7 +88,8 @@ public struct AccountStore {
     public func adminJSON(id: Int64) throws(PostgresError) -> JSON? {
         try db.query("""
             SELECT json_build_object('id', u.id, 'externalId', u.external_id, 'username', u.username, 'displayName', u.display_name,
-                                     'avatar', u.avatar, 'roles', to_json(u.roles), 'deactivated', u.deactivated_at IS NOT NULL)
+                                     'avatar', u.avatar, 'roles', to_json(u.roles), 'deactivated', u.deactivated_at IS NOT NULL,
+                                     'suspendedUntil', CASE WHEN u.suspended_until > now() THEN u.suspended_until END)
             FROM users u WHERE u.id = $1
             """, [id]).string(0, 0).map { .raw($0) }
     }

@@ -42,41 +42,48 @@ public struct RecipientStore {
         public var total: Int64
         public var inConversation: Int64
         public var muted: Bool
+        /// Whether this recipient blocked the event's actor (the sender, the reactor).
+        public var blockedActor: Bool
 
-        public init(total: Int64, inConversation: Int64, muted: Bool) {
+        public init(total: Int64, inConversation: Int64, muted: Bool, blockedActor: Bool = false) {
             self.total = total
             self.inConversation = inConversation
             self.muted = muted
+            self.blockedActor = blockedActor
         }
     }
 
     /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`, less the
-    /// deleted messages after the marker), and
-    /// whether they muted `roomId`. Users without any membership are absent.
-    public func unreadCounts(users: [Int64], roomId: Int64) throws(PostgresError) -> [Int64: Unread] {
+    /// deleted messages after the marker), whether they muted `roomId`, and whether they blocked
+    /// `actorId`. Users without any membership are absent.
+    public func unreadCounts(users: [Int64], roomId: Int64, actorId: Int64? = nil) throws(PostgresError) -> [Int64: Unread] {
         guard !users.isEmpty else { return [:] }
         let result = try db.query("""
             SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)), 0)::bigint,
                    coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
-                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false)
+                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false),
+                   EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = m.user_id AND k.blocked_id = $3)
             FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
             WHERE m.user_id = ANY ($1::bigint[])
             GROUP BY m.user_id
-            """, [PostgresBigintArray(users), roomId])
+            """, [PostgresBigintArray(users), roomId, actorId])
         var counts: [Int64: Unread] = [:]
         for row in 0..<result.rowCount {
             guard let user = result.int(row, 0) else { continue }
-            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false)
+            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false,
+                                  blockedActor: result.bool(row, 4) ?? false)
         }
         return counts
     }
 
-    /// Per subject, the users who share at least one conversation with them (each once).
+    /// Per subject, the users who share at least one conversation with them (each once), except
+    /// those the subject blocked (they do not see the subject's presence).
     public func contacts(of subjects: [Int64]) throws(PostgresError) -> [Int64: [Int64]] {
         let result = try db.query("""
             SELECT DISTINCT a.user_id, b.user_id
             FROM chat_room_users a JOIN chat_room_users b ON b.room_id = a.room_id AND b.user_id <> a.user_id
             WHERE a.user_id = ANY ($1::bigint[])
+              AND NOT EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = a.user_id AND k.blocked_id = b.user_id)
             """, [PostgresBigintArray(subjects)])
         var contacts: [Int64: [Int64]] = [:]
         for row in 0..<result.rowCount {
