@@ -17,6 +17,7 @@ enum RateLimitedRoutes {
         "DELETE /api/messages/groups/:conversationId/members/:userId": .groupAdmin,
         "PATCH /api/messages/groups/:conversationId/members/:userId": .groupAdmin,
         "PATCH /api/messages/groups/:conversationId": .groupAdmin,
+        "PUT /api/messages/groups/:conversationId/retention": .groupAdmin,
         "GET /api/messages/search": .search,
         "GET /api/users": .search,
     ]

@@ -90,6 +90,22 @@ def test_conversation_retention_is_for_admins_and_validated(alice, bob):
     assert psql(f"SELECT coalesce(retention_days::text, 'none') FROM chat_rooms WHERE id = {conv}") == "none"
 
 
+def test_a_groups_admins_set_its_retention(alice, bob):
+    """The issue's "optional per-group setting (admins)": the group's own admins, audited like a
+    platform admin's setting; members who are not admins, and direct conversations, cannot."""
+    conv = group(alice, bob)                   # alice created it: its admin
+    path = f"/api/messages/groups/{conv}/retention"
+    assert_error(bob.put(path, {"days": 7}), 403, "admin_required")
+    assert_error(alice.put(f"/api/messages/groups/{direct(alice, bob)}/retention", {"days": 7}), 400, "not_a_group")
+    assert_error(alice.put(path, {"days": 0}), 400, "validation_failed")
+    assert alice.put(path, {"days": 14}).json() == {"conversationId": conv, "retentionDays": 14}
+    assert psql(f"SELECT retention_days FROM chat_rooms WHERE id = {conv}") == "14"
+    audited = psql(f"SELECT count(*) FROM moderation_audit WHERE actor_id = {alice.id} AND action = 'retention_set' "
+                   f"AND details->>'conversationId' = '{conv}'")
+    assert audited == "1"
+    assert alice.put(path, {"days": None}).json() == {"conversationId": conv, "retentionDays": None}
+
+
 def run_admin(*args):
     return subprocess.run([ADMIN, *args, "--config", CONFIG], capture_output=True, text=True, timeout=60)
 

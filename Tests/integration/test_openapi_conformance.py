@@ -39,6 +39,7 @@ RATE_ACTIONS = {
     ("/api/messages/groups/{conversationId}/members/{userId}", "delete"): "group_admin",
     ("/api/messages/groups/{conversationId}/members/{userId}", "patch"): "group_admin",
     ("/api/messages/groups/{conversationId}", "patch"): "group_admin", ("/api/messages/search", "get"): "search",
+    ("/api/messages/groups/{conversationId}/retention", "put"): "group_admin",
     ("/api/users", "get"): "search",
 }
 
@@ -364,6 +365,25 @@ def test_group_update(api):
     api.check(T, "PATCH", raw("PATCH", path, too_large(), token=alice.token))                  # 413
     api.check(T, "PATCH", raw("PATCH", path, b'{"name":"x"}', token=alice.token, content_type="text/plain"))  # 415
     api.assert_covered(T, "PATCH")
+
+
+def test_group_retention(api):
+    alice, bob, carol = new_user("Alice"), new_user("Bob"), new_user("Carol")
+    gid = group_id(alice, bob)
+    T = "/api/messages/groups/{conversationId}/retention"
+    path = f"/api/messages/groups/{gid}/retention"
+    for body in ({"days": 30}, {"days": None}):
+        api.request_body_ok(T, "PUT", body)
+        api.check(T, "PUT", call(alice, "PUT", path, body))                                    # 200
+    api.check(T, "PUT", call(alice, "PUT", path, {}))                                          # 400 days missing
+    api.check(T, "PUT", call(alice, "PUT", f"/api/messages/groups/{direct_id(alice, carol)}/retention", {"days": 1}))  # 400 not_a_group
+    api.check(T, "PUT", call(None, "PUT", path, {"days": 1}))                                  # 401
+    api.check(T, "PUT", call(bob, "PUT", path, {"days": 1}))                                   # 403 admin_required
+    api.check(T, "PUT", call(carol, "PUT", path, {"days": 1}))                                 # 403 forbidden
+    api.check(T, "PUT", call(alice, "PUT", f"/api/messages/groups/{MISSING_ID}/retention", {"days": 1}))  # 404
+    api.check(T, "PUT", raw("PUT", path, too_large(), token=alice.token))                      # 413
+    api.check(T, "PUT", raw("PUT", path, b'{"days":1}', token=alice.token, content_type="text/plain"))  # 415
+    api.assert_covered(T, "PUT")
 
 
 def test_group_members_add(api):

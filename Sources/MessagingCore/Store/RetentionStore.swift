@@ -16,4 +16,9 @@ public struct RetentionStore {
     public func set(roomId: Int64, adminId: Int64, days: Int?) throws(PostgresError) {
         _ = try db.query("SELECT chat_set_retention($1, $2, $3)", [roomId, adminId, days])
     }
+
+    /// The same, by an admin of the group (the group-admin errors otherwise); audited.
+    public func setAsGroupAdmin(roomId: Int64, actorId: Int64, days: Int?) throws(PostgresError) {
+        _ = try db.query("SELECT chat_set_group_retention($1, $2, $3)", [roomId, actorId, days])
+    }
 }
