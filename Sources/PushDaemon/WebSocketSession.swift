@@ -227,10 +227,6 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         checkBuffered(context)
     }
 
-    func deliver(_ frame: ByteBuffer) {
-        deliver([frame])
-    }
-
     /// Encoded text frames from the listener thread, in order; one flush for the batch. Written
     /// past the frame encoder (the same bytes it would produce), else through it.
     func deliver(_ frames: [OutboundFrame]) {
