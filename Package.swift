@@ -56,13 +56,19 @@ let package = Package(
             ]
         ),
 
+        // `--config PATH`, the one option every executable shares.
+        .target(
+            name: "CommandOptions",
+            dependencies: ["MessagingCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
         // Embedded Lua 5.4 and the H2AC contract. Knows nothing of HTTP or Postgres.
         .target(name: "Hooks", dependencies: ["CLua", "CLuaSandbox", "JSON", .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(
             name: "FCGIApp",
             dependencies: [
-                "CFastCGI", "MessagingCore", "Hooks", "Observability",
+                "CFastCGI", "MessagingCore", "Hooks", "Observability", "CommandOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -71,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "PushDaemon",
             dependencies: [
-                "MessagingCore", "Hooks", "Observability",
+                "MessagingCore", "Hooks", "Observability", "CommandOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "MessagingAdmin",
             dependencies: [
-                "MessagingCore", "Hooks", "JSON",
+                "MessagingCore", "Hooks", "JSON", "CommandOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,8 +3,11 @@
 # builds everything with coverage instrumentation in .build-coverage (apart from the normal
 # build), runs scripts/test.sh against those binaries (every pool worker, push daemon and
 # messaging-admin run writes a profile), merges the profiles and prints a table per target.
-# Not part of CI: it rebuilds everything instrumented. Processes killed with -9 in tests write
-# no profile, so a few paths may be covered and not counted.
+# Not part of CI: it rebuilds everything instrumented. A process writes its profile when it
+# exits, so one the tests kill with -9 (a pool worker in test_rest_pool, a daemon in
+# test_push_daemons) loses its counts: a few paths may be covered and not counted. (LLVM's
+# continuous mode, %c, would keep them, but with this toolchain it drops the counts of some
+# functions altogether.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

@@ -12,7 +12,8 @@ echo "== unit tests"
 swift build --build-tests ${SWIFT_BUILD_FLAGS:-} 2>&1 | grep -E "error|Build" | tail -n 5
 swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tail -n 15
 
-export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-55433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
+# Ports below 32768: the kernel never hands them out as the source port of an outgoing connection.
+export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-15433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
 export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_METRICS_PORT:-19465}
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
 # Tests send in bursts from one user: the stack's limits are generous, and the rate-limit tests

@@ -2,7 +2,7 @@ import MessagingCore
 
 /// An error a client may see: a status, a stable snake_case code and a sentence for a person.
 /// Anything else that goes wrong becomes `internal` (500) with details only in the log.
-struct APIError: Error, Equatable, Sendable {
+struct APIError: Error, Sendable {
     let status: Int
     let code: String
     let message: String
@@ -13,10 +13,6 @@ struct APIError: Error, Equatable, Sendable {
         self.code = code
         self.message = message
         self.headers = headers
-    }
-
-    static func == (lhs: APIError, rhs: APIError) -> Bool {
-        lhs.status == rhs.status && lhs.code == rhs.code && lhs.message == rhs.message
     }
 
     var body: JSON { ["error": ["code": .string(code), "message": .string(message)]] }

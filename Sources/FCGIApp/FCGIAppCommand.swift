@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Logging
 import MessagingCore
@@ -13,8 +14,7 @@ struct FCGIAppCommand: ParsableCommand {
         commandName: "fcgi-app",
         abstract: "The REST API's FastCGI worker pool (settings: docs/configuration.md; MESSAGING_* overrides).")
 
-    @Option(help: "Configuration file (default: $MESSAGING_CONFIG, else var/dev/messaging.conf when present).")
-    var config: String?
+    @OptionGroup var file: ConfigFileOption
 
     @Flag(help: .hidden)
     var worker = false
@@ -23,10 +23,9 @@ struct FCGIAppCommand: ParsableCommand {
     var metricsFd: Int32?
 
     func run() throws {
-        let configPath = Configuration.locate(explicit: config)
         let settings: Configuration
         do {
-            settings = try Configuration.load(path: configPath)
+            settings = try file.load()
         } catch {
             FileHandle.standardError.write(Data("fcgi-app: \(error)\n".utf8))
             throw ExitCode(2)
@@ -37,7 +36,7 @@ struct FCGIAppCommand: ParsableCommand {
             WorkerProcess(configuration: settings, logger: logger, metrics: WorkerMetrics(descriptor: metricsFd)).run()
         }
         do {
-            try Supervisor(configuration: settings, configPath: configPath, logger: logger).run()
+            try Supervisor(configuration: settings, configPath: file.path, logger: logger).run()
         } catch {
             FileHandle.standardError.write(Data("fcgi-app: \(error)\n".utf8))
             throw ExitCode.failure

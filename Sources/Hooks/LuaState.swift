@@ -139,7 +139,6 @@ final class LuaState {
     }
 
     func isFunction(at index: Int32) -> Bool { lua_type(L, index) == LUA_TFUNCTION }
-    func isTable(at index: Int32) -> Bool { lua_type(L, index) == LUA_TTABLE }
 
     /// Stores the top value in the registry and pops it.
     func makeReference() -> Int32 { luaL_ref(L, clua_registryindex()) }

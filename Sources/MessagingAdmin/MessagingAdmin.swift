@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import MessagingCore
 
@@ -11,14 +12,14 @@ struct MessagingAdmin: ParsableCommand {
                       RateLimitCommand.self])
 }
 
-/// `--config PATH`; without it: $MESSAGING_CONFIG, then the dev stack's var/dev/messaging.conf.
+/// `--config PATH` (see ConfigFileOption), its failures in the words of a command-line refusal,
+/// and the database it names.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: "Configuration file (default: $MESSAGING_CONFIG, else var/dev/messaging.conf when present).")
-    var config: String?
+    @OptionGroup var file: ConfigFileOption
 
     func load() throws -> Configuration {
         do {
-            return try Configuration.load(path: Configuration.locate(explicit: config))
+            return try file.load()
         } catch {
             throw ValidationError("\(error)")
         }

@@ -52,34 +52,46 @@ public final class HookFailureLedger: @unchecked Sendable {  // state guarded by
             var lastPurge = Date.distantPast
             while true {
                 Thread.sleep(forTimeInterval: 1)
-                let tallies = lock.withLock { () -> [HookFailureTally] in
-                    defer { pending = [:] }
-                    return Array(pending.values)
-                }
-                let purgeDue = Date().timeIntervalSince(lastPurge) > 600
-                guard !tallies.isEmpty || (purgeDue && connection != nil) else { continue }
-                do {
-                    if connection == nil { connection = try DatabaseConnection(settings: settings) }
-                    let store = HookFailureStore(connection!)
-                    try store.add(tallies, reporter: reporter)
-                    if purgeDue {
-                        try store.purge()
-                        lastPurge = Date()
-                    }
-                } catch {
-                    // Kept for the next attempt (the metrics and logs already have them).
-                    connection = nil
-                    restore(tallies)
-                    logger.warning("cannot report hook failures to the database; will retry", metadata: ["error": "\(error)"])
-                }
+                if report(over: &connection, purgeDue: Date().timeIntervalSince(lastPurge) > 600) { lastPurge = Date() }
             }
         }
         thread.name = "hook-failure-report"
         thread.start()
     }
 
+    /// One round of the reporting thread: adds what is pending over `connection` (opened when
+    /// nil), and purges old rows when `purgeDue`. When the database refuses, the tallies are kept
+    /// for the next round (the metrics and logs already have them) and the connection is dropped.
+    /// Returns whether it purged.
+    func report(over connection: inout DatabaseConnection?, purgeDue: Bool) -> Bool {
+        let tallies = takePending()
+        guard !tallies.isEmpty || (purgeDue && connection != nil) else { return false }
+        do {
+            let database = try connection ?? DatabaseConnection(settings: settings)
+            connection = database
+            let store = HookFailureStore(database)
+            try store.add(tallies, reporter: reporter)
+            guard purgeDue else { return false }
+            try store.purge()
+            return true
+        } catch {
+            connection = nil
+            restore(tallies)
+            logger.warning("cannot report hook failures to the database; will retry", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Empties the tallies waiting to be reported and returns them.
+    func takePending() -> [HookFailureTally] {
+        lock.withLock {
+            defer { pending = [:] }
+            return Array(pending.values)
+        }
+    }
+
     /// Puts unreported tallies back, merged with what arrived meanwhile.
-    private func restore(_ tallies: [HookFailureTally]) {
+    func restore(_ tallies: [HookFailureTally]) {
         lock.withLock {
             for tally in tallies {
                 let key = Self.key(script: tally.script, function: tally.function, kind: tally.kind)

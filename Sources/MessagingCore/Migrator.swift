@@ -66,7 +66,7 @@ public struct Migrator {
             """)
         let applied = try db.query("SELECT version, checksum FROM schema_migrations")
         var appliedChecksums: [Int: String] = [:]
-        for row in 0..<applied.rowCount { appliedChecksums[Int(applied.int(row, 0)!)] = applied.string(row, 1)! }
+        for row in 0..<applied.rowCount { appliedChecksums[try applied.required(row, 0)] = try applied.required(row, 1) }
         var appliedNow: [String] = []
         for migration in all {
             if let recorded = appliedChecksums[migration.version] {
@@ -99,7 +99,7 @@ public struct Migrator {
             """)
         let recorded = try db.query("SELECT file, checksum FROM schema_functions")
         var checksums: [String: String] = [:]
-        for row in 0..<recorded.rowCount { checksums[recorded.string(row, 0)!] = recorded.string(row, 1)! }
+        for row in 0..<recorded.rowCount { checksums[try recorded.required(row, 0)] = try recorded.required(row, 1) }
         var appliedNow: [String] = []
         for (file, sql) in files {
             let checksum = String(fnv1a64(Array(sql.utf8)), radix: 16)

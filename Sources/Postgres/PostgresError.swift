@@ -6,6 +6,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case connection
         /// The server rejected a statement; `sqlState` says why.
         case statement
+        /// The statement ran, but a value it guarantees was NULL or of another type (see
+        /// `PostgresResult.required`): the code and the schema disagree.
+        case unexpectedResult
     }
 
     public let kind: Kind
@@ -37,6 +40,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         switch kind {
         case .connection: return "PostgresError(connection)"
         case .statement: return "PostgresError(sqlState: \(sqlState ?? "?"))"
+        case .unexpectedResult: return "PostgresError(unexpected result)"
         }
     }
 }

@@ -7,7 +7,6 @@ public protocol PostgresBindable {
 extension String: PostgresBindable { public var postgresText: String { self } }
 extension Int: PostgresBindable { public var postgresText: String { String(self) } }
 extension Int64: PostgresBindable { public var postgresText: String { String(self) } }
-extension Int32: PostgresBindable { public var postgresText: String { String(self) } }
 extension Bool: PostgresBindable { public var postgresText: String { self ? "t" : "f" } }
 extension Double: PostgresBindable { public var postgresText: String { String(self) } }
 

@@ -13,8 +13,6 @@ final class LoopSessions: @unchecked Sendable {  // confined to `eventLoop` (see
         self.eventLoop = eventLoop
     }
 
-    var count: Int { sessions.count }
-
     func add(_ session: WebSocketSession) {
         eventLoop.preconditionInEventLoop()
         sessions[ObjectIdentifier(session)] = session

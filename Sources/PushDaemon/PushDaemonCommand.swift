@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Hooks
 import Logging
@@ -15,14 +16,12 @@ struct PushDaemonCommand: ParsableCommand {
         commandName: "push-daemon",
         abstract: "The WebSocket push stream (settings: docs/configuration.md; MESSAGING_* overrides).")
 
-    @Option(help: "Configuration file (default: $MESSAGING_CONFIG, else var/dev/messaging.conf when present).")
-    var config: String?
+    @OptionGroup var file: ConfigFileOption
 
     func run() throws {
         let settings: PushSettings
         do {
-            let configuration = try Configuration.load(path: Configuration.locate(explicit: config))
-            settings = try PushSettings(configuration: configuration)
+            settings = try PushSettings(configuration: try file.load())
         } catch {
             FileHandle.standardError.write(Data("push-daemon: \(error)\n".utf8))
             throw ExitCode.failure

@@ -262,10 +262,6 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         finishWrite(context, bytes: bytes)
     }
 
-    func deliver(_ frame: ByteBuffer) {
-        deliver([frame])
-    }
-
     /// Encoded text frames from the listener thread, in order; one flush for the batch. Written
     /// past the frame encoder (the same bytes it would produce), else through it.
     func deliver(_ frames: [OutboundFrame]) {

@@ -66,5 +66,16 @@ import Testing
         #expect(problem([("event", "new_message"), ("conversation", ["type": "group"])]) == "400 validation_failed: conversation.name is required for a group.")
         #expect(problem([("event", "new_message"), ("mediaType", "audio")]) == "400 validation_failed: mediaType must be image or video.")
         #expect(problem([("event", "reaction_added"), ("emoji", "ab")]) == "400 validation_failed: \(EmojiSet.refusal(for: "ab"))")
+        #expect(problem([("event", "new_message"), ("senderName", " ")]) == "400 validation_failed: senderName must be 1 to 100 characters.")
+        #expect(problem([("event", "new_message"), ("senderName", .string(String(repeating: "b", count: 101)))])
+                == "400 validation_failed: senderName must be 1 to 100 characters.")
+        #expect(problem([("event", "new_message"), ("conversation", ["type": "channel"])])
+                == "400 validation_failed: conversation.type must be direct or group.")
+    }
+
+    @Test func mediaGetsAnExampleLinkOfItsKind() throws {
+        #expect(try input([("event", "new_message"), ("mediaType", "image")]).input["message"]?["mediaUrl"] == "https://example.com/preview.jpg")
+        #expect(try input([("event", "new_message"), ("mediaType", "video")]).input["message"]?["mediaUrl"] == "https://example.com/preview.mp4")
+        #expect(try input([("event", "new_message")]).input["message"]?["mediaUrl"] == .null)
     }
 }

@@ -79,4 +79,10 @@ import Testing
         #expect(query.invalidKeys == ["conversationId", "before"])
         #expect(query["conversationId"] == nil && query["q"] == "ok")
     }
+
+    @Test func aKeyThatDoesNotDecodeIsListedAsFarAsItDecodes() {
+        let query = QueryString("na%zzme=1&%c3%a9t%C3%A9=2&%FFx=3")
+        #expect(query.invalidKeys == ["na%zzme", "\u{FFFD}x"])
+        #expect(query.values == ["été": "2"])
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MessagingCore
 import Testing
 
@@ -56,6 +57,52 @@ import Testing
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    /// A file in a folder of the test's own, removed afterwards.
+    func withFile(_ text: String, _ body: (String) throws -> Void) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("configuration-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("messaging.conf").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try body(path)
+    }
+
+    @Test func aFileIsReadAndTheEnvironmentWins() throws {
+        try withFile("# comment\n\njwt_secret = \(secret)\nfcgi_workers = 5\nfcgi_threads=2\n") { path in
+            let config = try Configuration.load(path: path, environment: ["MESSAGING_FCGI_THREADS": "3"])
+            #expect(config.fcgiWorkers == 5 && config.fcgiThreads == 3)
+        }
+    }
+
+    @Test(arguments: [
+        ("jwt_secret = x\nfcgi_workers 5\n", "line 2"),
+        ("fcgi_wrokers = 5\n", "fcgi_wrokers"),
+    ])
+    func aBadLineOfTheFileIsNamed(_ text: String, _ key: String) throws {
+        try withFile(text) { path in
+            let error = #expect(throws: Configuration.Invalid.self) { try Configuration.load(path: path, environment: [:]) }
+            #expect(error?.key == key && error?.description.contains(path) == true)
+        }
+    }
+
+    @Test func aMissingFileIsRefused() {
+        let error = #expect(throws: Configuration.Invalid.self) { try Configuration.load(path: "/nonexistent/messaging.conf", environment: [:]) }
+        #expect(error?.problem == "cannot read file /nonexistent/messaging.conf")
+    }
+
+    @Test func anExplicitPathIsTheOneRead() {
+        #expect(Configuration.locate(explicit: "/etc/messaging/messaging.conf") == "/etc/messaging/messaging.conf")
+    }
+
+    @Test(arguments: ["send=1/s", "send=0/s:5", "send=1/d:5", "send=1/s:0", "shout=1/s:5", "send"])
+    func aRateLimitThatDoesNotParseIsShownWithTheActions(_ item: String) {
+        guard case let .failure(error) = RateLimits.parse("read=5/s:10, \(item)") else {
+            Issue.record("\(item) was accepted")
+            return
+        }
+        #expect(error.key == "rate_limits" && error.problem.hasPrefix("'\(item)' is not action=count/unit:burst (actions: send, "))
     }
 
     @Test func aShortSecretIsRefused() {

@@ -29,4 +29,9 @@ import Testing
         let snippet = SearchSnippet.make(content: content, query: "milonga", radius: 10)
         #expect(snippet.hasPrefix("…") && snippet.hasSuffix("…") && snippet.contains("<mark>milonga</mark>"))
     }
+
+    @Test func withoutAMatchTheStartIsShown() {
+        #expect(SearchSnippet.make(content: "short & sweet", query: "zebra") == "short &amp; sweet")
+        #expect(SearchSnippet.make(content: "abcdefghij", query: "", radius: 2) == "abcd…")
+    }
 }

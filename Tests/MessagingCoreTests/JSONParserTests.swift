@@ -12,11 +12,13 @@ import Testing
     @Test func decodesEscapesAndSurrogatePairs() throws {
         let value = try JSON.parse(#""tab\t quote\" \u00e9 \ud83d\ude00""#)
         #expect(value == .string("tab\t quote\" é 😀"))
+        #expect(try JSON.parse(#""\b\f\r\u00E9\/""#) == .string("\u{08}\u{0C}\ré/"))
     }
 
     @Test(arguments: [
         "", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"abc", "\"\\x\"", "\"\\ud800\"",
         "{} x", "\"a\u{01}b\"", "NaN", "[1e999]",
+        "{\"a\":1 \"b\":2}", "{\"a\":1", "[1 2]", "[1", "1e", "1e+", "\"\\ud800\\u0041\"", "\"\\u12\"", "\"\\u12G4\"",
     ])
     func rejectsMalformedInput(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSON.parse(text) }

@@ -47,6 +47,42 @@ import Testing
         #expect(failureCode(fragmented.consume(frame(.continuation, Array(repeating: 0x41, count: 5)))) == .messageTooLarge)
     }
 
+    @Test func assemblesAMessageOfThreeFragments() {
+        var assembler = FrameAssembler(maxMessageBytes: 1024)
+        let text = Array("东京 tango".utf8)
+        _ = assembler.consume(frame(.text, Array(text[0..<2]), fin: false))  // splits the first character
+        if case .none = assembler.consume(frame(.continuation, Array(text[2..<5]), fin: false)) {} else { Issue.record("expected no action yet") }
+        guard case let .message(_, data) = assembler.consume(frame(.continuation, Array(text[5...]))) else {
+            Issue.record("expected a message")
+            return
+        }
+        #expect(data.getString(at: 0, length: data.readableBytes) == "东京 tango")
+    }
+
+    @Test func refusesAMessageInsideAFragmentedOneAndTextEndingMidCharacter() {
+        var assembler = FrameAssembler(maxMessageBytes: 1024)
+        _ = assembler.consume(frame(.text, [0x41], fin: false))
+        #expect(failureCode(assembler.consume(frame(.text, [0x42]))) == .protocolError)
+        var truncated = FrameAssembler(maxMessageBytes: 1024)
+        _ = truncated.consume(frame(.text, [0x41], fin: false))
+        #expect(failureCode(truncated.consume(frame(.continuation, [0xE2, 0x82]))) == .dataInconsistentWithMessage)
+        var single = FrameAssembler(maxMessageBytes: 1024)
+        #expect(failureCode(single.consume(frame(.text, [0xE2, 0x82]))) == .dataInconsistentWithMessage)
+    }
+
+    @Test func readsTheCloseFrame() {
+        var assembler = FrameAssembler(maxMessageBytes: 1024)
+        guard case .peerClose(code: nil) = assembler.consume(frame(.connectionClose, [])) else { Issue.record("expected a bare close"); return }
+        guard case .peerClose(code: 1000) = assembler.consume(frame(.connectionClose, [0x03, 0xE8] + Array("bye".utf8))) else {
+            Issue.record("expected close 1000")
+            return
+        }
+        #expect(failureCode(assembler.consume(frame(.connectionClose, [0x03]))) == .protocolError)
+        #expect(failureCode(assembler.consume(frame(.connectionClose, [0x03, 0xE8, 0xC3, 0x28]))) == .dataInconsistentWithMessage)
+        #expect(failureCode(assembler.consume(frame(.connectionClose, [0x03, 0xE8], fin: false))) == .protocolError)
+        #expect(failureCode(assembler.consume(frame(.pong, [], fin: false))) == .protocolError)
+    }
+
     @Test func closeCodesFollowTheRegistry() {
         #expect(FrameAssembler.isValidCloseCode(1000) && FrameAssembler.isValidCloseCode(4001))
         #expect(!FrameAssembler.isValidCloseCode(1005) && !FrameAssembler.isValidCloseCode(1006) && !FrameAssembler.isValidCloseCode(999))

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 
 from conftest import ADMIN, CONFIG, ROOT
 
@@ -83,3 +84,39 @@ def test_mistyped_flags_are_refused_by_every_binary():
         path = os.path.join(os.path.dirname(ADMIN), binary)
         out = subprocess.run([path, "--confg", CONFIG], capture_output=True, text=True, timeout=30)
         assert out.returncode != 0 and "Unknown option '--confg'" in out.stderr, (binary, out.stderr)
+
+
+def refusal(*args, env=None, config=True):
+    """stderr of a messaging-admin run that must fail."""
+    out = subprocess.run([ADMIN, *args] + (["--config", CONFIG] if config else []), capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **(env or {})})
+    assert out.returncode != 0, (args, out.stdout)
+    return out.stderr
+
+
+def test_refusals_say_what_to_fix(tmp_path):
+    missing = str(tmp_path / "none.conf")
+    assert f"cannot read file {missing}" in refusal("user", "add", "--username", "x", "--config", missing, config=False)
+    away = tmp_path / "away.conf"
+    away.write_text("".join(line for line in open(CONFIG) if not line.startswith("database_url"))
+                    + "database_url = host=/nonexistent/socket-folder port=1 dbname=none\n")
+    assert "cannot connect to the database (database_url)" in refusal("user", "add", "--username", "x", "--config", str(away), config=False)
+    assert "--id must be a positive integer" in refusal("user", "add", "--username", "x", "--id", "0")
+    assert "username must be 1-64 of A-Z a-z 0-9 _ . -" in refusal("user", "add", "--username", "no spaces please")
+    assert "unknown role 'wizard'" in refusal("user", "upsert", "--sub", "wizard-sub", "--role", "wizard")
+    assert "username must be 1 to 256 characters" in refusal("user", "upsert", "--sub", "wizard-sub", "--username", "   ")
+    assert "no user has sub nobody-" in refusal("user", "show", "--sub", "nobody-" + uuid.uuid4().hex)
+    # A server that signs no tokens of its own (the platform's JWKS does) cannot print one.
+    assert "jwt_secret" in refusal("token", "--user", "1", env={"MESSAGING_JWT_SECRET": ""})
+
+
+def test_service_token_and_rate_limit_refusals():
+    name = "cli-" + uuid.uuid4().hex[:8]
+    assert "unknown scope 'users:delete'" in refusal("service-token", "create", "--name", name, "--scope", "users:delete")
+    subprocess.run([ADMIN, "service-token", "create", "--name", name, "--config", CONFIG], check=True, capture_output=True, timeout=60)
+    assert f"a service token named '{name}' exists" in refusal("service-token", "create", "--name", name)
+    assert "the name must be 1 to 64 characters" in refusal("service-token", "create", "--name", "n" * 65)
+    subprocess.run([ADMIN, "service-token", "revoke", "--name", name, "--config", CONFIG], check=True, capture_output=True, timeout=60)
+    assert f"no live service token named '{name}'" in refusal("service-token", "revoke", "--name", name)
+    assert "unknown action 'shout'" in refusal("rate-limit", "set", "--user", "1", "--action", "shout", "--limit", "1/s:1")
+    assert "--limit must be count/unit:burst" in refusal("rate-limit", "set", "--user", "1", "--action", "send", "--limit", "lots")

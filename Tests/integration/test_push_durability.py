@@ -6,6 +6,7 @@ import time
 import requests
 
 from conftest import BASE_URL, direct, send, wait_until
+from test_push_protocol import close_of_upgrade
 from test_push_support import clients, pg_ctl, psql, psql_command  # noqa: F401
 
 
@@ -38,12 +39,14 @@ def test_daemon_connection_dropped_loses_nothing(alice, bob, clients):
     assert [f for f in b.frames if f["type"] == "connected"] == [b.connected]
 
 
-def test_postgres_restart_with_clients_connected(alice, bob, clients):
+def test_postgres_restart_with_clients_connected(alice, bob, carol, clients):
     conv = direct(alice, bob)
     a, b = clients(alice), clients(bob)
     before = [send(alice, conv, f"before{i}")["id"] for i in range(3)]
     b.wait_messages(3, conv)
     pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
+    # Meanwhile a new connection's account cannot be checked: accepted, then told to come back.
+    assert close_of_upgrade(user=carol) == (1013, "try again later")
     time.sleep(2)   # the daemon's reconnect attempts fail meanwhile
     pg_ctl("-w", "-t", "60", "-l", psql_log(), "start")
     assert wait_until(rest_healthy, timeout=30)

@@ -68,6 +68,11 @@ def test_unknown_and_invalid_commands_get_error_frames(alice, clients):
     assert err["code"] == "unknown_type"
     c.send({"type": "typing", "conversationId": "x", "isTyping": True})
     assert c.wait_for(lambda f: f["type"] == "error" and f["code"] == "invalid_typing")
+    for focus in ("x", 0, -3, 1.5):
+        c.frames.clear()
+        c.send({"type": "focus", "conversationId": focus})
+        err = c.wait_for(lambda f: f["type"] == "error")
+        assert err["code"] == "invalid_focus" and err["requestType"] == "focus", err
     c.send([1, 2, 3])
     assert c.wait_for(lambda f: f["type"] == "error" and f["code"] == "invalid_frame")
     c.send({"type": "ping"})

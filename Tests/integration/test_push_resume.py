@@ -103,3 +103,35 @@ def test_expired_events_are_purged_periodically(alice, bob, extra_daemons):
         time.sleep(0.2)
     assert psql(f"SELECT count(*) FROM chat_events WHERE id = {oldest}") == "0"
     assert sent["id"]
+
+
+def test_a_backlog_over_the_replay_limit_gets_resync_required(alice, bob, clients, extra_daemons):
+    """push_max_replay_events bounds a resume: more missed events than that is a resync, not a
+    flood; within the bound the same daemon replays."""
+    conv = direct(alice, bob)
+    daemon = extra_daemons("small-replay", env={"MESSAGING_PUSH_MAX_REPLAY_EVENTS": "3"})
+    watcher = clients(bob, url=daemon.url)
+    cursor = watcher.connected["cursor"]
+    for i in range(4):
+        send(alice, conv, f"while away {i}")
+    watcher.wait_messages(4, conv)  # the daemon has read them all
+    over = clients(bob, since=cursor, url=daemon.url)
+    frame = over.wait_for(lambda f: f["type"] == "resync_required")
+    assert frame["cursor"] > cursor
+    assert over.messages(conv) == []
+    within = over.connected["cursor"]
+    sent = [send(alice, conv, f"later {i}")["id"] for i in range(2)]
+    over.wait_messages(2, conv)
+    again = clients(bob, since=within, url=daemon.url)
+    assert [m["id"] for m in again.wait_messages(2, conv)] == sent
+    assert not any(f["type"] == "resync_required" for f in again.frames)
+
+
+def test_cursor_zero_after_a_purge_gets_resync_required(alice, bob, clients):
+    """Cursor 0 means "from the very beginning", which only a log that was never purged has."""
+    conv = direct(alice, bob)
+    send(alice, conv, "x")
+    psql("DELETE FROM chat_events WHERE id = 1")  # as the retention purge does with the oldest events
+    c = clients(bob, since=0)
+    c.wait_for(lambda f: f["type"] == "resync_required")
+    assert c.messages(conv) == []

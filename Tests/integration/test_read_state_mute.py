@@ -2,11 +2,13 @@
 
 GET /api/messages/:conversationId/read-state -> {conversationId, members: [{userId, lastReadMessageId,
 lastReadAt}]}; PATCH /api/messages/:conversationId/settings {muted} -> {conversationId, muted}."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
-from conftest import BASE_URL, assert_error, direct, send
-from issue5_helpers import BAD_IDS, MISSING_ID, conversation_of, group
+from conftest import BASE_URL, assert_error, direct, send, wait_until
+from issue5_helpers import BAD_IDS, MISSING_ID, OpenTransaction, conversation_of, group, lock_waiters
 from test_push_support import clients  # noqa: F401  (fixture)
 
 
@@ -211,6 +213,11 @@ def test_mute_access(make_user):
     assert conversation_of(alice, did)["muted"] is False and conversation_of(bob, did)["muted"] is False
 
 
+def unread_count(user, conversation_id):
+    listed = user.get("/api/messages/conversations?limit=100").json()["conversations"]
+    return [c["unreadCount"] for c in listed if c["id"] == conversation_id][0]
+
+
 def test_a_message_deleted_before_it_was_read_is_not_unread(alice, bob, clients):
     """A tombstone after the reader's marker counts nowhere: the list, the mark-read answer and
     the badge of the next push frame all leave it out."""
@@ -220,8 +227,7 @@ def test_a_message_deleted_before_it_was_read_is_not_unread(alice, bob, clients)
     assert alice.delete(f"/api/messages/{gone['id']}").status_code in (200, 204)
 
     def unread():
-        listed = bob.get("/api/messages/conversations?limit=100").json()["conversations"]
-        return [c["unreadCount"] for c in listed if c["id"] == conversation][0]
+        return unread_count(bob, conversation)
     assert unread() == 1
     b = clients(bob)
     later = send(alice, conversation, "later")
@@ -231,3 +237,27 @@ def test_a_message_deleted_before_it_was_read_is_not_unread(alice, bob, clients)
     assert unread() == 1
     assert bob.post(f"/api/messages/{conversation}/read", {}).json()["unreadCount"] == 0
     assert unread() == 0
+
+
+def test_a_delete_committing_while_the_reader_reads_is_not_unread(alice, bob):
+    """Bob reads up to the first message while alice's delete of the second is committing. The
+    interleaving that lost the tombstone is lined up deterministically: the delete runs in an open
+    transaction (it holds bob's membership row, where it counts the tombstone), bob's read waits
+    on it, then the delete commits. The tombstone must not count as unread."""
+    conversation = direct(alice, bob)
+    first = send(alice, conversation, "first")
+    gone = send(alice, conversation, "gone")
+    holder = OpenTransaction()
+    try:
+        holder.run(f"BEGIN; SELECT 1 FROM chat_delete_message({gone['id']}, {alice.id});")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            read = pool.submit(bob.post, f"/api/messages/{conversation}/read", {"upToMessageId": first["id"]})
+            assert wait_until(lambda: lock_waiters("chat_mark_read") == 1, timeout=10)
+            holder.run("COMMIT;")
+            answer = read.result(timeout=20)
+    finally:
+        holder.close()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["unreadCount"] == 0
+    assert unread_count(bob, conversation) == 0
+    assert markers(bob, conversation)[bob.id] == first["id"]

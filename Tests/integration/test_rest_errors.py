@@ -2,11 +2,13 @@
 bodies over the limit (nginx and the app alike), non-numeric ids, unknown routes and methods.
 Every rejected request leaves what is stored unchanged."""
 import json
+import os
 
 import pytest
 import requests
 
-from conftest import BASE_URL, assert_error, direct, send
+from conftest import BASE_URL, STACK_DIR, assert_error, direct, send, wait_until
+from test_push_support import psql
 from rest_helpers import fcgi_request, fcgi_socket_path, raw, snapshot
 
 LIMIT = 65536  # nginx client_max_body_size 64k == app max_body_bytes
@@ -215,6 +217,24 @@ def test_errors_never_leak_internals(alice, room):
         for leak in ("sqlstate", "select ", "postgres", "violates", "constraint", "chat_", "stack", ".swift", "fatal"):
             assert leak not in text, r.text
     assert snapshot(alice, room)["history"][0]["content"] == "before"
+
+
+def test_an_unexpected_database_error_is_a_plain_500_and_a_log_line(alice, room):
+    """A database error the API has no words for (here a function gone missing, as after a
+    botched deploy) answers 500 in the one shape, saying nothing of the database; the pool's log
+    has the request id and the SQLSTATE (42883, undefined function)."""
+    psql("ALTER FUNCTION chat_read_state_json(bigint, bigint) RENAME TO chat_read_state_json_away")
+    try:
+        r = alice.get(f"/api/messages/{room}/read-state")
+    finally:
+        psql("ALTER FUNCTION chat_read_state_json_away(bigint, bigint) RENAME TO chat_read_state_json")
+    assert_error(r, 500, "internal_error")
+    assert r.json()["error"]["message"] == "Something went wrong on our side."
+    request_id = r.headers["X-Request-Id"]
+    log = os.path.join(STACK_DIR, "log", "fcgi-app.log")
+    assert wait_until(lambda: any(f"request.id={request_id}" in line and 'msg="unexpected database error"' in line
+                                  and "db.sqlstate=42883" in line for line in open(log)), timeout=5)
+    assert alice.get(f"/api/messages/{room}/read-state").status_code == 200
 
 
 def test_every_error_has_the_one_shape(alice, room):

@@ -21,6 +21,11 @@ BEGIN
             RAISE EXCEPTION 'no such message' USING ERRCODE = 'CHM04';
         END IF;
     END IF;
+    -- The membership row first: a delete still committing holds it (chat_delete_message counts
+    -- its tombstone for the members behind it), so the count below, a statement of its own with
+    -- a snapshot taken after the wait, includes that tombstone. Counted before the lock, it missed
+    -- it and the update then overwrote the delete's increment: a tombstone counted as unread.
+    PERFORM 1 FROM chat_room_users u WHERE u.room_id = p_room AND u.user_id = p_user FOR UPDATE;
     -- Deleted messages from others after the new marker: not unread.
     SELECT count(*) INTO deleted_after FROM chat_messages d
     WHERE d.room_id = p_room AND d.seq > target_seq AND d.deleted_at IS NOT NULL AND d.sender_id <> p_user;

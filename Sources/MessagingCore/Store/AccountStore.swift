@@ -12,15 +12,15 @@ public struct AccountStore {
     public func find(_ subject: Subject) throws(PostgresError) -> Account? {
         switch subject {
         case let .userId(id):
-            return AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1 AND external_id IS NULL", [id]))
+            return try AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1 AND external_id IS NULL", [id]))
         case let .external(text):
-            return AccountStore.account(try db.query("\(AccountStore.columns) WHERE external_id = $1", [text]))
+            return try AccountStore.account(try db.query("\(AccountStore.columns) WHERE external_id = $1", [text]))
         }
     }
 
     /// By our own id, whatever the sub (a session already admitted, checked again).
     public func find(id: Int64) throws(PostgresError) -> Account? {
-        AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1", [id]))
+        try AccountStore.account(try db.query("\(AccountStore.columns) WHERE id = $1", [id]))
     }
 
     private static let columns = """
@@ -28,11 +28,11 @@ public struct AccountStore {
                extract(epoch FROM suspended_until)::float8::text FROM users
         """
 
-    private static func account(_ result: PostgresResult) -> Account? {
+    private static func account(_ result: PostgresResult) throws(PostgresError) -> Account? {
         guard result.rowCount == 1 else { return nil }
         return Account(
-            id: result.int(0, 0)!, deactivated: result.bool(0, 1) ?? false,
-            roles: Set((result.string(0, 2) ?? "").split(separator: ",").map(String.init)),
+            id: try result.required(0, 0), deactivated: try result.requiredBool(0, 1),
+            roles: Set(try result.required(0, 2, as: String.self).split(separator: ",").map(String.init)),
             profile: ProfileClaims(username: result.string(0, 3), displayName: result.string(0, 4), avatar: result.string(0, 5)),
             suspendedUntil: result.string(0, 6).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) })
     }
@@ -59,8 +59,9 @@ public struct AccountStore {
         let result = try db.query(
             "SELECT user_id, created, changed FROM chat_upsert_user($1, $2, $3, $4, $5, $6::text[], make_interval(secs => $7))",
             [id, external, profile.username, profile.displayName, profile.avatar, roles.map(AccountStore.arrayLiteral), minimumIntervalSeconds])
-        return Upserted(id: result.int(0, 0)!, created: result.bool(0, 1) ?? false, changed: result.bool(0, 2) ?? false,
-                        skipped: result.bool(0, 2) == nil)
+        // `changed` is NULL when the user was synced too recently to compare.
+        let changed = result.bool(0, 2)
+        return Upserted(id: try result.required(0, 0), created: try result.requiredBool(0, 1), changed: changed ?? false, skipped: changed == nil)
     }
 
     /// Many users in one transaction (the platform's initial sync); results in input order.
@@ -75,7 +76,7 @@ public struct AccountStore {
 
     /// Deactivates or reactivates; false when the user already was so. CHU04 for an unknown id.
     public func setActive(_ id: Int64, active: Bool) throws(PostgresError) -> Bool {
-        try db.query("SELECT chat_set_user_active($1, $2)", [id, active]).bool(0, 0) ?? false
+        try db.query("SELECT chat_set_user_active($1, $2)", [id, active]).requiredBool(0, 0)
     }
 
     /// Wakes the push daemons for events just committed (user_updated, account_deactivated), for

@@ -28,10 +28,10 @@ public struct ConversationStore {
             """,
             [userId, cursor?.activityAt, cursor?.roomId, limit + 1])
         let count = min(result.rowCount, limit)
-        let items = (0..<count).map { JSON.raw(result.string($0, 1)!) }
+        let items = try (0..<count).map { row throws(PostgresError) in JSON.raw(try result.required(row, 1)) }
         var next: String?
         if result.rowCount > limit, count > 0 {
-            next = ConversationCursor(activityAt: result.string(count - 1, 2)!, roomId: result.int(count - 1, 0)!).encoded
+            next = ConversationCursor(activityAt: try result.required(count - 1, 2), roomId: try result.required(count - 1, 0)).encoded
         }
         return Page(conversations: items, nextCursor: next)
     }
@@ -39,14 +39,14 @@ public struct ConversationStore {
     /// The direct conversation between the two, created if needed. `created` is false when it existed.
     public func openDirect(userId: Int64, otherUserId: Int64) throws(PostgresError) -> (roomId: Int64, created: Bool) {
         let result = try db.query("SELECT room_id, created FROM chat_open_direct($1, $2)", [userId, otherUserId])
-        return (result.int(0, 0)!, result.bool(0, 1)!)
+        return (try result.required(0, 0), try result.requiredBool(0, 1))
     }
 
     public func createGroup(creatorId: Int64, name: String, avatar: String?, participantIds: [Int64]) throws(PostgresError) -> Int64 {
         let result = try db.query(
             "SELECT chat_create_group($1, $2, $3, $4::bigint[])",
             [creatorId, name, avatar, PostgresBigintArray(participantIds)])
-        return result.int(0, 0)!
+        return try result.required(0, 0)
     }
 
     /// Whether the two users have a direct conversation.
@@ -63,7 +63,7 @@ public struct ConversationStore {
 
     /// One conversation as `viewerId` sees it.
     public func json(roomId: Int64, viewerId: Int64) throws(PostgresError) -> JSON {
-        .raw(try db.query("SELECT chat_conversation_json($1, $2)", [roomId, viewerId]).string(0, 0)!)
+        .raw(try db.query("SELECT chat_conversation_json($1, $2)", [roomId, viewerId]).required(0, 0))
     }
 }
 

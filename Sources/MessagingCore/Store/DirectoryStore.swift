@@ -19,8 +19,8 @@ public struct DirectoryStore {
         var users: [JSON] = []
         var last: DirectoryCursor?
         for row in 0..<min(result.rowCount, limit) {
-            users.append(.raw(result.string(row, 3) ?? "null"))
-            last = DirectoryCursor(kind: Int(result.int(row, 0) ?? 1), key: result.string(row, 1) ?? "", userId: result.int(row, 2) ?? 0)
+            users.append(.raw(try result.required(row, 3)))
+            last = DirectoryCursor(kind: try result.required(row, 0), key: try result.required(row, 1), userId: try result.required(row, 2))
         }
         return (users, result.rowCount > limit ? last : nil)
     }

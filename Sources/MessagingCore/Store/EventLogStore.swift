@@ -21,7 +21,7 @@ public struct EventLogStore {
             ORDER BY e.txid DESC, e.id DESC LIMIT 1
             """)
         guard result.rowCount == 1 else { return .start }
-        return LogPosition(txid: UInt64(result.string(0, 0) ?? "0") ?? 0, id: result.int(0, 1) ?? 0)
+        return LogPosition(txid: try result.required(0, 0), id: try result.required(0, 1))
     }
 
     /// The next final events after `position`, and whether events exist that are not final yet
@@ -40,9 +40,9 @@ public struct EventLogStore {
                 ORDER BY e.txid, e.id LIMIT $3) e ON true
             ORDER BY e.txid_order, e.id
             """, [String(position.txid), position.id, limit])
-        let waiting = result.rowCount > 0 ? (result.bool(0, 7) ?? false) : false
-        // With no event, the one row carries only the flag.
-        let events = result.rowCount == 1 && result.int(0, 0) == nil ? [] : EventLogStore.events(result)
+        // Always at least one row: with no event, it carries only the flag.
+        let waiting = try result.requiredBool(0, 7)
+        let events = result.rowCount == 1 && result.int(0, 0) == nil ? [] : try EventLogStore.events(result)
         return (events, waiting)
     }
 
@@ -79,25 +79,25 @@ public struct EventLogStore {
               AND (e.room_id IN (SELECT m.room_id FROM chat_room_users m WHERE m.user_id = $5) OR $5 = ANY (e.extra_recipients))
             ORDER BY e.txid, e.id LIMIT $6
             """, [String(after.txid), after.id, String(upTo.txid), upTo.id, userId, limit])
-        return EventLogStore.events(result)
+        return try EventLogStore.events(result)
     }
 
     /// Deletes events older than the retention window, a bounded batch at a time; returns how many.
     public func purge(retentionHours: Int) throws(PostgresError) -> Int {
         let result = try db.query("SELECT chat_purge_events($1::int, 10000)", [retentionHours])
-        return Int(result.int(0, 0) ?? 0)
+        return try result.required(0, 0)
     }
 
-    private static func events(_ result: PostgresResult) -> [LoggedEvent] {
+    private static func events(_ result: PostgresResult) throws(PostgresError) -> [LoggedEvent] {
         var events: [LoggedEvent] = []
         events.reserveCapacity(result.rowCount)
         for row in 0..<result.rowCount {
             events.append(LoggedEvent(
-                id: result.int(row, 0) ?? 0,
-                txid: UInt64(result.string(row, 1) ?? "0") ?? 0,
-                roomId: result.int(row, 2) ?? 0,
-                kindName: result.string(row, 3) ?? "",
-                payload: result.string(row, 4) ?? "null",
+                id: try result.required(row, 0),
+                txid: try result.required(row, 1),
+                roomId: try result.required(row, 2),
+                kindName: try result.required(row, 3),
+                payload: try result.required(row, 4),
                 extraRecipients: parseBigintArray(result.string(row, 5)),
                 createdAt: result.string(row, 6).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }))
         }

@@ -18,7 +18,7 @@ public struct GroupStore {
 
     /// Returns false when the member already had that role.
     public func setRole(roomId: Int64, actorId: Int64, userId: Int64, role: String) throws(PostgresError) -> Bool {
-        try db.query("SELECT chat_set_role($1, $2, $3, $4)", [roomId, actorId, userId, role]).bool(0, 0) ?? false
+        try db.query("SELECT chat_set_role($1, $2, $3, $4)", [roomId, actorId, userId, role]).requiredBool(0, 0)
     }
 
     /// `name`/`avatar` nil leave the value as it is; `.some(nil)` for avatar clears it.

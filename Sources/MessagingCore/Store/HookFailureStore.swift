@@ -32,7 +32,7 @@ public struct HookFailureStore {
     public func summary() throws(PostgresError) -> [HookFailureSummary] {
         let result = try db.query("""
             SELECT script, function, kind,
-                   sum(count) FILTER (WHERE last_at > now() - interval '5 minutes')::bigint,
+                   coalesce(sum(count) FILTER (WHERE last_at > now() - interval '5 minutes'), 0)::bigint,
                    sum(count)::bigint,
                    to_json(max(last_at))#>>'{}',
                    (array_agg(last_error ORDER BY last_at DESC) FILTER (WHERE last_error IS NOT NULL))[1]
@@ -41,11 +41,11 @@ public struct HookFailureStore {
             GROUP BY script, function, kind
             ORDER BY max(last_at) DESC
             """)
-        return (0..<result.rowCount).map { row in
+        return try (0..<result.rowCount).map { row throws(PostgresError) in
             HookFailureSummary(
-                script: result.string(row, 0) ?? "", function: result.string(row, 1) ?? "", kind: result.string(row, 2) ?? "",
-                lastFiveMinutes: Int(result.int(row, 3) ?? 0), lastDay: Int(result.int(row, 4) ?? 0),
-                lastAt: result.string(row, 5) ?? "", lastError: result.string(row, 6))
+                script: try result.required(row, 0), function: try result.required(row, 1), kind: try result.required(row, 2),
+                lastFiveMinutes: try result.required(row, 3), lastDay: try result.required(row, 4),
+                lastAt: try result.required(row, 5), lastError: result.string(row, 6))
         }
     }
 

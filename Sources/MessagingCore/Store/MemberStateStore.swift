@@ -7,7 +7,7 @@ public struct MemberStateStore {
 
     /// Every member's read marker: what a client needs to show "seen by".
     public func readState(roomId: Int64, actorId: Int64) throws(PostgresError) -> JSON {
-        .raw(try db.query("SELECT chat_read_state_json($1, $2)", [roomId, actorId]).string(0, 0)!)
+        .raw(try db.query("SELECT chat_read_state_json($1, $2)", [roomId, actorId]).required(0, 0))
     }
 
     public func setMuted(roomId: Int64, actorId: Int64, muted: Bool) throws(PostgresError) {

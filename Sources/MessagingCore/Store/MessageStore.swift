@@ -33,7 +33,7 @@ public struct MessageStore {
             """,
             [roomId, viewerId, before, limit + 1])
         let count = min(result.rowCount, limit)
-        let newestFirst = (0..<count).map { JSON.raw(result.string($0, 1)!) }
+        let newestFirst = try (0..<count).map { row throws(PostgresError) in JSON.raw(try result.required(row, 1)) }
         let next = result.rowCount > limit && count > 0 ? result.int(count - 1, 0) : nil
         return HistoryPage(messages: newestFirst.reversed(), nextBefore: next)
     }
@@ -60,7 +60,7 @@ public struct MessageStore {
         let result = try db.query(
             "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
             [roomId, senderId, draft.content, draft.mediaURL, draft.mediaType, draft.clientMessageId, draft.replyToId])
-        return (.raw(result.string(0, 0)!), result.bool(0, 1)!)
+        return (.raw(try result.required(0, 0)), try result.requiredBool(0, 1))
     }
 
     /// One message as REST renders it, without the viewer-specific reactions; nil when it is gone.

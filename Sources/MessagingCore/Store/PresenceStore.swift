@@ -38,6 +38,6 @@ public struct PresenceStore {
     public func presence(of userId: Int64, viewer viewerId: Int64) throws(PostgresError) -> Presence? {
         let result = try db.query("SELECT online, last_seen_at FROM chat_user_presence($1, $2)", [viewerId, userId])
         guard result.rowCount == 1 else { return nil }
-        return Presence(online: result.bool(0, 0) ?? false, lastSeenAt: result.string(0, 1))
+        return Presence(online: try result.requiredBool(0, 0), lastSeenAt: result.string(0, 1))
     }
 }

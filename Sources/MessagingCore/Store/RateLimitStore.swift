@@ -13,8 +13,8 @@ public struct RateLimitStore {
             "SELECT allowed, remaining, retry_after_ms, burst, per_second FROM chat_rate_take($1, $2, $3, $4)",
             [userId, action.rawValue, policy.perSecond, policy.burst])
         return RateDecision(
-            allowed: result.bool(0, 0) ?? true, remaining: Int(result.int(0, 1) ?? 0), retryAfterMilliseconds: result.int(0, 2) ?? 0,
-            policy: RatePolicy(perSecond: Double(result.string(0, 4) ?? "") ?? policy.perSecond, burst: Int(result.int(0, 3) ?? Int64(policy.burst))))
+            allowed: try result.requiredBool(0, 0), remaining: try result.required(0, 1), retryAfterMilliseconds: try result.required(0, 2),
+            policy: RatePolicy(perSecond: try result.required(0, 4), burst: try result.required(0, 3)))
     }
 
     /// Sets (or with nil, removes) one user's own policy for `action`; its bucket starts full.

@@ -9,7 +9,7 @@ public struct ReactionStore {
     /// `reactions` is the message's summary as the caller now sees it.
     public func add(messageId: Int64, userId: Int64, emoji: String) throws(PostgresError) -> (created: Bool, reactions: JSON) {
         let result = try db.query("SELECT created, reactions FROM chat_add_reaction($1, $2, $3)", [messageId, userId, emoji])
-        return (result.bool(0, 0)!, .raw(result.string(0, 1)!))
+        return (try result.requiredBool(0, 0), .raw(try result.required(0, 1)))
     }
 
     public func remove(messageId: Int64, userId: Int64, emoji: String) throws(PostgresError) {
@@ -33,6 +33,6 @@ public struct ReactionStore {
                       FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) s), '[]'::json))
             FROM chat_require_visible_message($1, $2) m
             """, [messageId, viewerId, Int64(usersPerEmoji)])
-        return .raw(result.string(0, 0)!)
+        return .raw(try result.required(0, 0))
     }
 }

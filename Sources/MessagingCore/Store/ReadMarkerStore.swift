@@ -15,6 +15,6 @@ public struct ReadMarkerStore {
     public func markRead(roomId: Int64, userId: Int64, upTo: Int64?) throws(PostgresError) -> Marker {
         let result = try db.query(
             "SELECT unread_count, last_read_message_id, moved FROM chat_mark_read($1, $2, $3)", [roomId, userId, upTo])
-        return Marker(unreadCount: result.int(0, 0) ?? 0, lastReadMessageId: result.int(0, 1), moved: result.bool(0, 2) ?? false)
+        return Marker(unreadCount: try result.required(0, 0), lastReadMessageId: result.int(0, 1), moved: try result.requiredBool(0, 2))
     }
 }

@@ -29,8 +29,9 @@ public struct RecipientStore {
         var loaded: [Int64: (type: String, name: String?, members: [Int64: Bool])] = [:]
         for row in 0..<result.rowCount {
             guard let id = result.int(row, 0) else { continue }
-            var entry = loaded[id] ?? (result.string(row, 1) ?? "group", result.string(row, 2), [:])
-            if let user = result.int(row, 3) { entry.members[user] = result.bool(row, 4) ?? false }
+            var entry: (type: String, name: String?, members: [Int64: Bool])
+            if let known = loaded[id] { entry = known } else { entry = (try result.required(row, 1), result.string(row, 2), [:]) }
+            if let user = result.int(row, 3) { entry.members[user] = try result.requiredBool(row, 4) }
             loaded[id] = entry
         }
         return loaded.mapValues { Room(type: $0.type, name: $0.name, members: $0.members) }
@@ -70,8 +71,8 @@ public struct RecipientStore {
         var counts: [Int64: Unread] = [:]
         for row in 0..<result.rowCount {
             guard let user = result.int(row, 0) else { continue }
-            counts[user] = Unread(total: result.int(row, 1) ?? 0, inConversation: result.int(row, 2) ?? 0, muted: result.bool(row, 3) ?? false,
-                                  blockedActor: result.bool(row, 4) ?? false)
+            counts[user] = Unread(total: try result.required(row, 1), inConversation: try result.required(row, 2), muted: try result.requiredBool(row, 3),
+                                  blockedActor: try result.requiredBool(row, 4))
         }
         return counts
     }

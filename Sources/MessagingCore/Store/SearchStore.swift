@@ -38,7 +38,7 @@ public struct SearchStore {
                     WHERE m.deleted_at IS NULL AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($1)) || '%'
                     LIMIT $2) s
                 """,
-                [query, SearchStore.commonThreshold]).int(0, 0) ?? 0
+                [query, SearchStore.commonThreshold]).required(0, 0, as: Int64.self)
             if matches < Int64(SearchStore.commonThreshold) {
                 return try rank(candidates: SearchStore.indexedCandidates, userId: userId, query: query, conversationId: conversationId, after: after, limit: limit)
             }
@@ -88,9 +88,9 @@ public struct SearchStore {
             LIMIT $6
             """,
             [userId, query, conversationId, after?.rank, after?.messageId, limit])
-        return (0..<result.rowCount).map { row in
-            Hit(messageId: result.int(row, 0)!, rank: Int(result.int(row, 1)!), content: result.string(row, 2)!,
-                message: .raw(result.string(row, 3)!), conversation: .raw(result.string(row, 4)!))
+        return try (0..<result.rowCount).map { row throws(PostgresError) in
+            Hit(messageId: try result.required(row, 0), rank: try result.required(row, 1), content: try result.required(row, 2),
+                message: .raw(try result.required(row, 3)), conversation: .raw(try result.required(row, 4)))
         }
     }
 }

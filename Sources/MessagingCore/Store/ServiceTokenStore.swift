@@ -29,7 +29,7 @@ public struct ServiceTokenStore {
         let result = try db.query("SELECT array_to_string(scopes, ',') FROM service_tokens WHERE token_sha256 = decode($1, 'hex') AND revoked_at IS NULL",
                                   [ServiceTokenStore.digestHex(token)])
         guard result.rowCount == 1 else { return nil }
-        return Set((result.string(0, 0) ?? "").split(separator: ",").map(String.init))
+        return Set(try result.required(0, 0, as: String.self).split(separator: ",").map(String.init))
     }
 
     /// True when a live token of that name was revoked.
@@ -39,7 +39,9 @@ public struct ServiceTokenStore {
 
     public func list() throws(PostgresError) -> [(name: String, scopes: String, createdAt: String, revoked: Bool)] {
         let result = try db.query("SELECT name, array_to_string(scopes, ' '), created_at::text, revoked_at IS NOT NULL FROM service_tokens ORDER BY id")
-        return (0..<result.rowCount).map { (result.string($0, 0) ?? "", result.string($0, 1) ?? "", result.string($0, 2) ?? "", result.bool($0, 3) ?? false) }
+        return try (0..<result.rowCount).map { row throws(PostgresError) in
+            (try result.required(row, 0), try result.required(row, 1), try result.required(row, 2), try result.requiredBool(row, 3))
+        }
     }
 
     /// Whether tokens holding `held` may use a route needing `wanted` (users:write includes users:read).

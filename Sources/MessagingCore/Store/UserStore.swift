@@ -5,16 +5,12 @@ public struct UserStore {
     let db: PostgresConnection
     public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
-    public func exists(id: Int64) throws(PostgresError) -> Bool {
-        try db.query("SELECT 1 FROM users WHERE id = $1", [id]).rowCount == 1
-    }
-
     /// Creates a user and returns its id: `id` when given (the platform's own id), else the next one.
     public func create(id: Int64? = nil, username: String, displayName: String, avatar: String?) throws(PostgresError) -> Int64 {
         let result = try db.query(
             "INSERT INTO users (id, username, display_name, avatar) VALUES (COALESCE($4::bigint, nextval('users_id_seq')), $1, $2, $3) RETURNING id",
             [username, displayName, avatar, id])
-        return result.int(0, 0)!
+        return try result.required(0, 0)
     }
 
     public func json(id: Int64) throws(PostgresError) -> JSON? {
