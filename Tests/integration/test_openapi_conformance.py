@@ -755,6 +755,7 @@ def test_blocks(api):
     api.check(B, "DELETE", call(alice, "DELETE", f"/api/users/{bob.id}/block"))                   # 404
     api.check(B, "DELETE", call(alice, "DELETE", "/api/users/x/block"))                           # 400
     api.check(B, "DELETE", call(None, "DELETE", f"/api/users/{bob.id}/block"))                    # 401
+    api.check(B, "DELETE", call(alice, "DELETE", f"/api/users/{MISSING_ID}/block"))               # 422
     api.assert_covered(B, "DELETE")
 
 
