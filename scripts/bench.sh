@@ -18,6 +18,9 @@ export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_
 # batches wait on each other's room locks (BENCHMARKS.md: W1 ~5,500 against ~3,700-4,200 msg/s).
 # The load generators are a few users sending as fast as they can: limits far above their rates
 # (the check itself still runs on every request, as in production).
+# nginx's per-token limit (production: 50 a second) at 100: W1 spreads up to ~5,500 sends a
+# second over 100 tokens, and W9's flood still meets it. BENCH_NGINX_TOKEN_RATE changes it.
+export NGINX_TOKEN_RATE=${BENCH_NGINX_TOKEN_RATE:-100}
 export RATE_LIMITS="send=1000000/s:1000000, conversation=1000000/s:1000000, react=1000000/s:1000000, read=1000000/s:1000000, search=1000000/s:1000000"
 export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-1} FCGI_THREADS=${BENCH_FCGI_THREADS:-16}
 # W4 spreads ~20,000 idle connections over 400 users (50 each, --w4-users): above the production

@@ -8,6 +8,7 @@
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
 # HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
+# NGINX_TOKEN_RATE (50: nginx/messaging-limits.conf's requests per second per bearer token),
 # FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1. Platform identity (docs/DEPLOY.md,
 # "Connecting a platform"): JWKS, JWKS_REFRESH_SECONDS, JWKS_MIN_REFRESH_SECONDS, JWT_ISSUER,
@@ -130,6 +131,8 @@ write_nginx_config() {
     cp /etc/nginx/fastcgi_params "$STACK_DIR/nginx/fastcgi_params"
     local user_line=""
     [ "$(id -u)" -eq 0 ] && user_line="user root;"
+    # The per-token limit at the rate of this stack (tests and benchmarks send in bursts).
+    sed -e "s|rate=50r/s|rate=${NGINX_TOKEN_RATE:-50}r/s|" "$ROOT/nginx/messaging-limits.conf" >"$STACK_DIR/nginx/messaging-limits.conf"
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@STACK_DIR@|$STACK_DIR|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
         -e "s|@FCGI_SOCKET@|$RUN/fcgi.sock|g" -e "s|@PUSH_ADDRESS@|127.0.0.1:$PUSH_PORT|g" -e "s|@ROOT@|$ROOT|g" \
         "$ROOT/nginx/dev/nginx.conf.template" >"$STACK_DIR/nginx/nginx.conf"

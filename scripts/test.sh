@@ -18,6 +18,8 @@ export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_ME
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
 # Tests send in bursts from one user: the stack's limits are generous, and the rate-limit tests
 # give their own users tight ones (messaging-admin rate-limit set).
+# nginx's per-token limit (messaging-limits.conf) likewise.
+export NGINX_TOKEN_RATE=${TEST_NGINX_TOKEN_RATE:-2000}
 export RATE_LIMITS="send=1000/s:5000, conversation=1000/s:5000, react=1000/s:5000, edit=1000/s:5000, delete=1000/s:5000, read=1000/s:5000, group_admin=1000/s:5000, search=1000/s:5000"
 # The `staff` fixture creates this user (ids from the platform may be any positive integer).
 # The retention job runs every second, so the retention tests see the stack's own job purge.

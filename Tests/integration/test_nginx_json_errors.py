@@ -1,6 +1,8 @@
 """Every response under /api/ and /ws/ carries the API's JSON error shape, nginx's own answers
 included: those it gives before any location matches (nginx/messaging-errors.conf) and the push
 location's when no daemon answers (issue 15)."""
+import contextlib
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -51,12 +53,15 @@ def test_a_huge_websocket_query_is_a_json_414():
     assert_json_error(requests.get(BASE_URL + "/ws/notifications?token=" + "a" * 100_000, timeout=5), 414, "uri_too_long")
 
 
-def test_the_push_location_without_a_daemon_is_a_json_503(tmp_path):
-    """A throwaway nginx with the ops snippets whose push upstream has nothing listening."""
+@contextlib.contextmanager
+def throwaway_nginx(tmp_path, token_rate=None):
+    """An nginx of its own with the ops snippets, whose upstreams have nothing listening; with
+    `token_rate`, messaging-limits.conf at that many requests a second. Yields its port."""
     port, dead = free_port(), free_port()
-    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / name).mkdir()
-    subprocess.run(["cp", "/etc/nginx/fastcgi_params", str(tmp_path)], check=True)
+    limits = open(os.path.join(ROOT, "nginx", "messaging-limits.conf")).read()
+    if token_rate is not None:
+        limits = limits.replace("rate=50r/s", f"rate={token_rate}r/s")
+    (tmp_path / "messaging-limits.conf").write_text(limits)
     snippets = "\n".join(f"include {os.path.join(ROOT, 'nginx', n)};" for n in ("messaging-errors.conf", "messaging-api.conf", "messaging-ws.conf"))
     (tmp_path / "nginx.conf").write_text(f"""
 pid {tmp_path}/nginx.pid;
@@ -69,19 +74,52 @@ http {{
     access_log off;
     upstream messaging_fcgi {{ server 127.0.0.1:{dead}; }}
     upstream messaging_push {{ server 127.0.0.1:{dead}; }}
+    include {tmp_path}/messaging-limits.conf;
     server {{ listen 127.0.0.1:{port}; {snippets} }}
 }}
 """)
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / name).mkdir()
+    subprocess.run(["cp", "/etc/nginx/fastcgi_params", str(tmp_path)], check=True)
     subprocess.run(["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], check=True, timeout=30)
     try:
         for _ in range(50):
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/ws/notifications", timeout=5)
+                requests.get(f"http://127.0.0.1:{port}/ws/health", timeout=5)
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
+        yield port
+    finally:
+        subprocess.run(["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"], timeout=30)
+
+
+def test_the_push_location_without_a_daemon_is_a_json_503(tmp_path):
+    with throwaway_nginx(tmp_path) as port:
+        response = requests.get(f"http://127.0.0.1:{port}/ws/notifications", timeout=5)
         assert_json_error(response, 503, "service_unavailable")
         assert response.headers["Retry-After"] == "1"
         assert_json_error(requests.get(f"http://127.0.0.1:{port}/api/health", timeout=5), 503, "service_unavailable")
-    finally:
-        subprocess.run(["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-s", "stop"], timeout=30)
+
+
+def test_a_token_flooding_the_api_is_held_in_nginx(tmp_path):
+    """messaging-limits.conf at 1 request a second: of 160 requests at once with one token, 51
+    pass at once, 50 wait, and the rest are a JSON 429 from nginx; a service token is not held."""
+    def burst(port, token, count=160):
+        def one(_):
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/api/health", headers={"Authorization": f"Bearer {token}"}, timeout=3)
+            except requests.exceptions.ReadTimeout:
+                return None  # waiting in nginx
+        with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
+            return [r for r in pool.map(one, range(count)) if r is not None]
+
+    with throwaway_nginx(tmp_path, token_rate=1) as port:
+        answered = burst(port, "a-users-token")
+        refused = [r for r in answered if r.status_code == 429]
+        assert len(refused) >= 50, sorted(r.status_code for r in answered)
+        for response in refused:
+            assert_json_error(response, 429, "rate_limited")
+            assert response.headers["Retry-After"] == "1"
+        # The platform's backend (a service token) reaches the (dead) upstream every time.
+        assert {r.status_code for r in burst(port, "mts_platform_backend")} == {503}

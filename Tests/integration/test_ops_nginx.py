@@ -47,6 +47,7 @@ http {{
     scgi_temp_path {tmp_path}/scgi;
     access_log off;
     include {tmp_path}/upstreams.conf;
+    include {os.path.join(NGINX_DIR, "messaging-limits.conf")};
     server {{
         listen 127.0.0.1:8443;
         server_name example.test;
@@ -81,9 +82,9 @@ def test_nothing_routes_to_metrics():
     their default ports."""
     def code(name):
         return "\n".join(l.split("#", 1)[0] for l in open(os.path.join(NGINX_DIR, name)))
-    for name in SNIPPETS + ["upstreams.conf", "dev/nginx.conf.template"]:
+    for name in SNIPPETS + ["upstreams.conf", "messaging-limits.conf", "dev/nginx.conf.template"]:
         assert "metrics" not in code(name), name
         assert not re.search(r":946[45]\b", code(name)), name
     locations = re.findall(r"location\s+(\S+)", "\n".join(code(n) for n in SNIPPETS))
     assert sorted(locations) == ["/api/", "/ws/", "=", "=", "=", "=", "@messaging_payload_too_large", "@messaging_push_unavailable",
-                                 "@messaging_unavailable"], locations
+                                 "@messaging_too_many_requests", "@messaging_unavailable"], locations
