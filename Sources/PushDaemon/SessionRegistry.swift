@@ -36,10 +36,6 @@ final class SessionRegistry {
         return evicted.map(\.session)
     }
 
-    func sessionCount(of userId: Int64) -> Int {
-        byUser[userId]?.count ?? 0
-    }
-
     /// True when this was the user's last session here; false also for an unknown session.
     @discardableResult
     func remove(_ session: WebSocketSession, userId: Int64) -> Bool {
