@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle connections)
 import noisy_neighbour  # noqa: E402  (W9: W2 beside one user's send flood)
+import floor  # noqa: E402  (W2's floor: a durable send, a bare WebSocket delivery)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -319,6 +320,7 @@ def table(results):
             r = results[name]
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
     rows += ws_workloads.rows(results)
+    rows += floor.rows(results)
     rows += noisy_neighbour.rows(results)
     rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
@@ -357,7 +359,8 @@ def main():
     if wanted & {"W2", "W3", "W4", "W9"}:
         meter = CPUMeter(stack)
         if "W2" in wanted:
-            ws_workloads.workload_w2(stack, args, results, meter, log)
+            ws_workloads.workload_w2(stack, args, results, meter, log, timeline_dir=os.environ.get("MESSAGING_STAGE_TIMELINE"))
+            floor.workload_floor(stack, args, results, log)
         if "W3" in wanted:
             ws_workloads.workload_w3(stack, args, results, meter, log)
         if "W4" in wanted:

@@ -22,6 +22,9 @@ export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_
 # second over 100 tokens, and W9's flood still meets it. BENCH_NGINX_TOKEN_RATE changes it.
 export NGINX_TOKEN_RATE=${BENCH_NGINX_TOKEN_RATE:-100}
 export RATE_LIMITS="send=1000000/s:1000000, conversation=1000000/s:1000000, react=1000000/s:1000000, read=1000000/s:1000000, search=1000000/s:1000000"
+# W2's stage timeline (bench/timeline.py): the processes record only while W2 sends.
+export MESSAGING_STAGE_TIMELINE=$STACK_DIR/timeline
+mkdir -p "$MESSAGING_STAGE_TIMELINE"
 export BUILD_CONFIG=release LOG_LEVEL=${BENCH_LOG_LEVEL:-warning} FCGI_WORKERS=${BENCH_FCGI_WORKERS:-1} FCGI_THREADS=${BENCH_FCGI_THREADS:-16}
 # W4 spreads ~20,000 idle connections over 400 users (50 each, --w4-users): above the production
 # default cap of 20 per user, so the bench's daemon allows more.

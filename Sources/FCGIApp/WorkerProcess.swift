@@ -104,7 +104,7 @@ final class WorkerProcess: @unchecked Sendable {  // mutable state is guarded by
             active += 1
             state.unlock()
             let started = DispatchTime.now()
-            context.prepareForRequest()
+            context.prepareForRequest(acceptedAt: started.uptimeNanoseconds)
             let request = connection.readRequest()
             let outcome = application.handle(request, context: context)
             connection.write(outcome.response, requestId: request.requestId)

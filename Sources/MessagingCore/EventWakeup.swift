@@ -62,6 +62,7 @@ public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded b
             do {
                 if connection == nil { connection = try PostgresConnection(settings: settings) }
                 try connection!.execute(script: "NOTIFY \(EventWakeup.channel)")
+                StageTimeline.markShared(.notified)
             } catch {
                 logger.warning("event wake-up failed; daemons will find the events by polling", metadata: ["error": "\(error)"])
                 connection = nil

@@ -47,8 +47,9 @@ final class EventDelivery {
             })
         })
         guard !dispatcher.isEmpty else { return }
+        let traced = StageTimeline.isRecording ? event.tracedMessage : 0
         guard let decider, let hookEvent = event.kind?.hookEvent else {
-            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            send(dispatcher.unhooked(), of: event, traced: traced, outbox: &outbox)
             return
         }
         let inputs: EventDispatcher<WebSocketSession>.HookInputs
@@ -61,17 +62,23 @@ final class EventDelivery {
         } catch let error as DatabaseError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
             logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
-            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            send(dispatcher.unhooked(), of: event, traced: traced, outbox: &outbox)
             return
         }
+        StageTimeline.mark(.inputs, message: traced)
         dispatcher.hooked(inputs, decide: { decider.decisions(for: hookEvent, shared: inputs.shared, recipients: $0) }, deliver: { frames in
-            send(frames, of: event, outbox: &outbox)
+            StageTimeline.mark(.decided, message: traced)
+            send(frames, of: event, traced: traced, outbox: &outbox)
             outbox.flush()
+            StageTimeline.mark(.queued, message: traced)
         })
     }
 
-    private func send(_ frames: [(WebSocketSession, OutboundFrame)], of event: LoggedEvent, outbox: inout Outbox) {
+    /// `traced`: the message whose stage timeline the frames' writes are marked in (0: none).
+    private func send(_ frames: [(WebSocketSession, OutboundFrame)], of event: LoggedEvent, traced: Int64, outbox: inout Outbox) {
         for (session, frame) in frames {
+            var frame = frame
+            frame.tracedMessage = traced
             outbox.add(frame, to: session)
             DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
         }
@@ -87,5 +94,14 @@ final class EventDelivery {
             }
         }
         logger.info("closed a refused account's sessions", metadata: ["user.ids": "\(users)", "reason": "\(reason)"])
+    }
+}
+
+extension LoggedEvent {
+    /// The message a `new_message` event carries, for the stage timeline; 0 for other events.
+    /// Parses the payload: asked only while the timeline records.
+    var tracedMessage: Int64 {
+        guard kind == .newMessage else { return 0 }
+        return (try? JSON.parse(payload))?["id"]?.intValue ?? 0
     }
 }

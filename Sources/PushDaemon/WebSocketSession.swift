@@ -279,6 +279,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         finishWrite(context, bytes: bytes)
+        for frame in frames where frame.tracedMessage != 0 { StageTimeline.mark(.written, message: frame.tracedMessage) }
     }
 
     /// After writing a batch: a probe when one is due (behind the batch, so its pong acknowledges

@@ -28,7 +28,13 @@ enum MessageHandlers {
         let roomId = try exchange.pathId("conversationId")
         let draft = try draft(from: exchange.body(), maxCharacters: exchange.context.configuration.maxMessageCharacters)
         let (message, created) = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, connection: try exchange.db)
-        if created { exchange.context.wakeup.poke() }
+        if created {
+            if StageTimeline.isRecording, let id = message.parsedIfRaw?["id"]?.intValue {
+                StageTimeline.mark(.accepted, message: id, at: exchange.context.requestAcceptedAt)
+                StageTimeline.mark(.committed, message: id)
+            }
+            exchange.context.wakeup.poke()
+        }
         return .json(created ? 201 : 200, ["message": message])
     }
 
