@@ -14,6 +14,7 @@ import urllib.request
 import resource
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -21,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle connections)
 import noisy_neighbour  # noqa: E402  (W9: W2 beside one user's send flood)
 import floor  # noqa: E402  (W2's floor: a durable send, a bare WebSocket delivery)
+import charts  # noqa: E402  (docs/bench/*.png)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -143,6 +145,33 @@ def pool_counters(stack):
     return counters
 
 
+class ThroughputSampler:
+    """Stored sends per second over W1, from the pool's counter (read every second; the workers
+    report about once a second): the chart of throughput over time."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.series = []  # (seconds since the start, sends/s over the last interval)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        t0 = last_t = time.monotonic()
+        last = pool_counters(self.stack).get("sends", 0)
+        while not self.done.wait(1.0):
+            now, sends = time.monotonic(), pool_counters(self.stack).get("sends", 0)
+            self.series.append((now - t0, (sends - last) / (now - last_t)))
+            last, last_t = sends, now
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(timeout=5)
+
+
 def batched_ceiling_script(stack, size):
     """A pgbench script that stores `size` random W1 sends in one chat_send_messages call, as the
     pool's group commit does."""
@@ -186,7 +215,8 @@ def workload_w1(stack, args, results):
     log(f"W1: {args.senders} concurrent senders through nginx for {args.duration} s")
     counters_before = pool_counters(stack)
     before = meter.snapshot()
-    w1 = run_wrk(os.path.join(ROOT, "bench/send.lua"), args.senders, args.duration, {"BENCH_PAIRS": pairs_file}, stack.http)
+    with ThroughputSampler(stack) as sampler:
+        w1 = run_wrk(os.path.join(ROOT, "bench/send.lua"), args.senders, args.duration, {"BENCH_PAIRS": pairs_file}, stack.http)
     cpu = CPUMeter.delta(before, meter.snapshot())
     time.sleep(1.5)  # workers report their counters about once a second
     counters = {k: v - counters_before.get(k, 0) for k, v in pool_counters(stack).items()}
@@ -196,7 +226,8 @@ def workload_w1(stack, args, results):
     results["W1"] = {
         "messages_per_s": sent / seconds, "p50_ms": w1["p50_us"] / 1000, "p99_ms": w1["p99_us"] / 1000, "max_ms": w1["max_us"] / 1000,
         "errors": errors, "server_cpu_us_per_msg": sum(cpu.values()) / max(sent, 1) * 1e6, "cpu": cpu,
-        "generator_cpu_s": w1["generator_cpu"], "seconds": seconds,
+        "generator_cpu_s": w1["generator_cpu"], "seconds": seconds, "over_time": sampler.series,
+        "senders": args.senders,
     }
     if counters.get("sends"):
         # Transactions: each send alone, plus one per group commit (a refused one is rare; its
@@ -347,6 +378,7 @@ def main():
     noisy_neighbour.add_arguments(parser)
     parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W8,W9")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    parser.add_argument("--charts-dir", default=os.path.join(ROOT, "docs/bench"), help="where the charts (PNG) go")
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
@@ -376,8 +408,9 @@ def main():
     rendered = table(results)
     print(rendered)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    images = charts.write_all(results, args.charts_dir)
     section = f"## Latest run ({stamp})\n\nMachine: {machine()}. Command: `make bench` " \
-              f"(release build, {args.senders} senders, {args.duration} s per load).\n\n{rendered}\n"
+              f"(release build, {args.senders} senders, {args.duration} s per load).\n\n{rendered}\n\n{images}\n"
     write_latest(args.output, section)
 
 
