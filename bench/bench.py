@@ -23,6 +23,7 @@ import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle con
 import noisy_neighbour  # noqa: E402  (W9: W2 beside one user's send flood)
 import floor  # noqa: E402  (W2's floor: a durable send, a bare WebSocket delivery)
 import charts  # noqa: E402  (docs/bench/*.png)
+import mixed  # noqa: E402  (W7: W1, W2 and W3-200 at once)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -198,7 +199,9 @@ def run_pgbench(stack, script, clients, duration, pairs):
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
-def workload_w1(stack, args, results):
+def prepare_w1_pairs(stack, args):
+    """W1's users and conversations, and the file of "token conversationId" lines its senders
+    (and W7's) pick from. Returns (file, pair count)."""
     log(f"W1 set-up: {args.users} users, {args.users // 2} direct conversations, {args.users // 10} groups of 10")
     stack.psql(os.path.join(ROOT, "bench/setup_w1.sql"), variables={"users": args.users})
     rows = stack.psql(command="SELECT username, room_id, (SELECT id FROM users u WHERE u.username = p.username) FROM bench_pairs p").splitlines()
@@ -210,7 +213,11 @@ def workload_w1(stack, args, results):
             if user_id not in tokens:
                 tokens[user_id] = stack.token(user_id)
             out.write(f"{tokens[user_id]} {room}\n")
-    pair_count = len(rows)
+    return pairs_file, len(rows)
+
+
+def workload_w1(stack, args, results):
+    pairs_file, pair_count = prepare_w1_pairs(stack, args)
     meter = CPUMeter(stack)
     log(f"W1: {args.senders} concurrent senders through nginx for {args.duration} s")
     counters_before = pool_counters(stack)
@@ -352,6 +359,7 @@ def table(results):
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
     rows += ws_workloads.rows(results)
     rows += floor.rows(results)
+    rows += mixed.rows(results)
     rows += noisy_neighbour.rows(results)
     rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
@@ -376,14 +384,15 @@ def main():
     parser.add_argument("--w8-users", type=int, default=1_000_000, help="users in the directory for W8")
     ws_workloads.add_arguments(parser)
     noisy_neighbour.add_arguments(parser)
-    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W8,W9")
+    mixed.add_arguments(parser)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W7,W8,W9")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--charts-dir", default=os.path.join(ROOT, "docs/bench"), help="where the charts (PNG) go")
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
     wanted = set(w.strip().upper() for w in args.only.split(","))
-    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9"}
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"}
     if unknown:
         parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
@@ -399,6 +408,11 @@ def main():
             ws_workloads.workload_w4(stack, args, results, meter, log)
         if "W9" in wanted:
             noisy_neighbour.workload_w9(stack, args, results, meter, log)
+    if "W7" in wanted:
+        pairs_file = os.path.join(stack.dir, "bench_pairs.txt")
+        if "W1" not in wanted:
+            pairs_file, _ = prepare_w1_pairs(stack, args)
+        mixed.workload_w7(stack, args, results, CPUMeter(stack), log, pairs_file)
     if "W5" in wanted:
         workload_w5(stack, args, results)
     if "W6" in wanted:
