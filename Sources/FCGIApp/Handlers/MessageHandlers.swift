@@ -27,13 +27,14 @@ enum MessageHandlers {
     static func send(_ exchange: Exchange) throws -> HTTPResponse {
         let roomId = try exchange.pathId("conversationId")
         let draft = try draft(from: exchange.body(), maxCharacters: exchange.context.configuration.maxMessageCharacters)
-        let (message, created) = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, connection: try exchange.db)
+        let (message, created, daemonsWoken) = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, connection: try exchange.db)
         if created {
             if StageTimeline.isRecording, let id = message.parsedIfRaw?["id"]?.intValue {
                 StageTimeline.mark(.accepted, message: id, at: exchange.context.requestAcceptedAt)
                 StageTimeline.mark(.committed, message: id)
+                if daemonsWoken { StageTimeline.markShared(.notified) }  // delivered at the commit
             }
-            exchange.context.wakeup.poke()
+            if !daemonsWoken { exchange.context.wakeup.poke() }
         }
         return .json(created ? 201 : 200, ["message": message])
     }

@@ -13,12 +13,17 @@ import Postgres
 /// Whichever waiting thread finds a free slot leads the next batch on its own connection.
 public final class SendBatcher: @unchecked Sendable {  // its queue and counters are guarded by its lock
     public typealias Outcome = Result<(message: JSON, created: Bool), PostgresError>
+    /// A stored send, and whether its own transaction woke the push daemons (then the caller
+    /// must not ask EventWakeup for another wake-up).
+    public typealias Sent = (message: JSON, created: Bool, daemonsWoken: Bool)
 
     private final class Item {
         let roomId: Int64
         let senderId: Int64
         let draft: MessageStore.Draft
         var outcome: Outcome?
+        /// Stored alone with the NOTIFY in its transaction (EventWakeup.claimInline).
+        var wakesDaemons = false
 
         init(roomId: Int64, senderId: Int64, draft: MessageStore.Draft) {
             self.roomId = roomId
@@ -34,18 +39,24 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
     private var batchesInFlight = 0
     /// Called after each batch with its size and whether it had to be sent again one by one.
     private let observe: (_ size: Int, _ fellBack: Bool) -> Void
+    /// Asked before a lone send whether its transaction should wake the daemons itself.
+    private let wakeup: EventWakeup?
 
-    public init(maxBatchSize: Int = 32, maxConcurrentBatches: Int = 1, observe: @escaping (_ size: Int, _ fellBack: Bool) -> Void = { _, _ in }) {
+    public init(maxBatchSize: Int = 32, maxConcurrentBatches: Int = 1, wakeup: EventWakeup? = nil,
+                observe: @escaping (_ size: Int, _ fellBack: Bool) -> Void = { _, _ in }) {
         self.maxBatchSize = max(1, maxBatchSize)
         self.maxConcurrentBatches = max(1, maxConcurrentBatches)
+        self.wakeup = wakeup
         self.observe = observe
     }
 
     /// Stores the message (as `MessageStore.send`), possibly in a transaction with other sends.
     /// `connection` is the calling thread's own; it is used only if this thread leads a batch.
-    public func send(roomId: Int64, senderId: Int64, draft: MessageStore.Draft, connection: DatabaseConnection) throws(PostgresError) -> (message: JSON, created: Bool) {
+    public func send(roomId: Int64, senderId: Int64, draft: MessageStore.Draft, connection: DatabaseConnection) throws(PostgresError) -> Sent {
         if maxBatchSize == 1 {  // batching off: every send alone and at once, as many at a time as threads
-            return try MessageStore(connection).send(roomId: roomId, senderId: senderId, draft: draft)
+            let wakes = wakeup?.claimInline() ?? false
+            let (message, created) = try MessageStore(connection).send(roomId: roomId, senderId: senderId, draft: draft, wakeDaemons: wakes)
+            return (message, created, wakes)
         }
         let item = Item(roomId: roomId, senderId: senderId, draft: draft)
         condition.lock()
@@ -58,6 +69,8 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
             batchesInFlight += 1
             let batch = Array(waiting.prefix(maxBatchSize))
             waiting.removeFirst(batch.count)
+            // A lone send while nothing else waits: the process is idle, latency is what counts.
+            if batch.count == 1 && waiting.isEmpty && batchesInFlight == 1 { batch[0].wakesDaemons = wakeup?.claimInline() ?? false }
             condition.unlock()
             let (outcomes, fellBack) = SendBatcher.store(batch, connection: connection)
             observe(batch.count, fellBack)
@@ -67,7 +80,8 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
             condition.broadcast()
         }
         condition.unlock()
-        return try item.outcome!.get()
+        let (message, created) = try item.outcome!.get()
+        return (message, created, item.wakesDaemons)
     }
 
     /// Never throws: every item gets an outcome.
@@ -87,7 +101,7 @@ public final class SendBatcher: @unchecked Sendable {  // its queue and counters
         var outcomes: [Outcome] = []
         for item in batch {
             do throws(PostgresError) {
-                outcomes.append(.success(try store.send(roomId: item.roomId, senderId: item.senderId, draft: item.draft)))
+                outcomes.append(.success(try store.send(roomId: item.roomId, senderId: item.senderId, draft: item.draft, wakeDaemons: item.wakesDaemons)))
             } catch {
                 outcomes.append(.failure(error))
             }
