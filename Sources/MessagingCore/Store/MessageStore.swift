@@ -54,14 +54,12 @@ public struct MessageStore {
         }
     }
 
-    /// Stores the message and its event in one transaction. `created` is false when a retry with
-    /// the same clientMessageId found the original. `wakeDaemons`: the transaction also NOTIFYs
-    /// the push daemons, which PostgreSQL delivers at its commit (EventWakeup.claimInline).
-    public func send(roomId: Int64, senderId: Int64, draft: Draft, wakeDaemons: Bool = false) throws(PostgresError) -> (message: JSON, created: Bool) {
+    /// Stores the message and its event (in the caller's transaction, or one of its own).
+    /// `created` is false when a retry with the same clientMessageId found the original.
+    /// REST sends go through SendBatcher instead (group commit, the rate limit in the transaction).
+    public func send(roomId: Int64, senderId: Int64, draft: Draft) throws(PostgresError) -> (message: JSON, created: Bool) {
         let result = try db.query(
-            wakeDaemons
-                ? "SELECT message, created, pg_notify('\(EventWakeup.channel)', '') FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)"
-                : "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
+            "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
             [roomId, senderId, draft.content, draft.mediaURL, draft.mediaType, draft.clientMessageId, draft.replyToId])
         return (.raw(try result.required(0, 0)), try result.requiredBool(0, 1))
     }
