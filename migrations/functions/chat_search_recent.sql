@@ -6,9 +6,10 @@ CREATE OR REPLACE FUNCTION public.chat_search_recent(p_user bigint, p_room bigin
 AS $function$
 -- The newest p_window matches of p_query in p_user's conversations (only p_room when given),
 -- newest first, found by walking histories backwards, newest conversation first; NULL when
--- p_budget messages (each conversation visited counts as one more) were read before the answer
--- was certain. Cheap when the term is frequent in recent messages, which the trigram index is
--- not: a term in a million messages costs its index a million entries to read.
+-- p_budget messages were read before the answer was certain (a conversation visited counts as
+-- 25 messages: its query costs about as much as reading 25 rows). Cheap when the term is
+-- frequent in recent messages, where the trigram index is dear: a term in a million messages
+-- costs it a million entries to read.
 DECLARE
     pattern text := '%' || chat_like_escape(chat_fold(p_query)) || '%';
     found bigint[] := '{}';
@@ -27,7 +28,10 @@ BEGIN
         ORDER BY r.last_message_id DESC NULLS FIRST
     LOOP
         EXIT WHEN cardinality(found) >= p_window AND room.last_message_id <= floor_id;
-        spent := spent + 1;
+        spent := spent + 25;
+        IF spent > p_budget THEN
+            RETURN NULL;
+        END IF;
         room_hits := 0;
         FOR message IN
             SELECT m.id, chat_fold(m.content) LIKE pattern AS hit FROM chat_messages m
