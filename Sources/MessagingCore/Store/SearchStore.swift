@@ -3,18 +3,21 @@ import Postgres
 /// Full-history search over the caller's current conversations only (a removed member's
 /// membership row is gone, so the join drops that conversation at once).
 ///
-/// Two plans, chosen by how common the term is (a bounded count through the trigram index):
-/// - a rare term: every match in the caller's conversations is found through the index and
-///   ranked (whole word, then prefix, then inside a word; newest first within a rank);
-/// - a common term (`commonThreshold` matches or more): ranking every match would read them all
-///   (4.7 s for a term in a million messages), so the newest `recentWindow` matches, found by
-///   walking each conversation's history backwards, are ranked instead.
+/// The newest `window` matches in the caller's conversations are ranked (whole word, then
+/// prefix, then inside a word; newest first within a rank) and paged. Three ways find those
+/// matches, cheapest first; each gives the same set or declines:
+/// - walking histories backwards, newest conversation first, for at most `walkBudget` messages
+///   (`chat_search_recent`): a term found in most recent messages is done after `window` rows,
+///   where the trigram index would read an entry for every match (96 ms for a term in a million);
+/// - the trigram index, when the term is in fewer than `rareLimit` messages of all conversations;
+/// - otherwise walking the caller's whole histories (a term frequent elsewhere, sparse here).
 public struct SearchStore {
     let db: PostgresConnection
     public init(_ database: DatabaseConnection) { self.db = database.postgres }
 
-    public static let commonThreshold = 2000
-    public static let recentWindow = 1000
+    public static let window = 1000
+    public static let walkBudget = 2 * window
+    public static let rareLimit = 2000
 
     public struct Hit {
         public let messageId: Int64
@@ -26,68 +29,77 @@ public struct SearchStore {
 
     public func search(userId: Int64, query: String, conversationId: Int64?, after: SearchCursor?, limit: Int) throws -> [Hit] {
         try db.transaction {
+            // One snapshot for finding the matches and ranking them: a message edited or deleted
+            // in between must not be ranked on text that no longer matches.
+            try db.execute(script: "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             // The right plan depends on the term and on the caller (how rare the term is, how many
             // conversations they are in). A prepared statement's cached generic plan guessed 13
             // conversations for a user in 500 and ran the trigram index scan once per conversation:
             // 7.6 s instead of 50 ms. Planning each search afresh costs a millisecond or two.
             try db.execute(script: "SET LOCAL plan_cache_mode = force_custom_plan")
-            let matches = try db.query(
-                """
-                SELECT count(*) FROM (
-                    SELECT 1 FROM chat_messages m
-                    WHERE m.deleted_at IS NULL AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($1)) || '%'
-                    LIMIT $2) s
-                """,
-                [query, SearchStore.commonThreshold]).required(0, 0, as: Int64.self)
-            if matches < Int64(SearchStore.commonThreshold) {
-                return try rank(candidates: SearchStore.indexedCandidates, userId: userId, query: query, conversationId: conversationId, after: after, limit: limit)
-            }
-            // The trigram index estimates any term as rare; for this plan it must walk histories.
-            try db.execute(script: "SET LOCAL enable_bitmapscan = off")
-            return try rank(candidates: SearchStore.recentCandidates, userId: userId, query: query, conversationId: conversationId, after: after, limit: limit)
+            let parameters: [(any PostgresBindable)?] = [userId, query, conversationId]
+            let matches = try db.query(SearchStore.walkRecent, parameters + [SearchStore.walkBudget]).string(0, 0)
+                ?? db.query(SearchStore.rareMatches, parameters).string(0, 0)
+                ?? walkEverything(parameters)
+            return try rank(matches: matches, userId: userId, query: query, after: after, limit: limit)
         }
     }
 
-    /// Every match in the caller's conversations, through the trigram index.
-    static let indexedCandidates = """
-        SELECT m.id FROM chat_messages m
-        JOIN chat_room_users cu ON cu.room_id = m.room_id AND cu.user_id = $1
-        WHERE m.deleted_at IS NULL
-          AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($2)) || '%'
-          AND ($3::bigint IS NULL OR m.room_id = $3)
+    static let walkRecent = "SELECT chat_search_recent($1, $3, $2, \(window), $4)"
+
+    /// NULL when the term is in `rareLimit` messages or more, over all conversations (counting
+    /// further would read the whole index entry of a common term).
+    static let rareMatches = """
+        WITH matches AS MATERIALIZED (
+            SELECT m.id, m.room_id FROM chat_messages m
+            WHERE m.deleted_at IS NULL AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($2)) || '%'
+            LIMIT \(rareLimit))
+        SELECT CASE WHEN count(*) < \(rareLimit) THEN ARRAY(
+            SELECT x.id FROM matches x
+            JOIN chat_room_users cu ON cu.room_id = x.room_id AND cu.user_id = $1
+            WHERE ($3::bigint IS NULL OR x.room_id = $3)
+            ORDER BY x.id DESC LIMIT \(window)) END
+        FROM matches
         """
 
     /// The newest matches of each of the caller's conversations, then the newest of those.
-    static let recentCandidates = """
-        SELECT x.id FROM chat_room_users cu
-        CROSS JOIN LATERAL (
-            SELECT m.id FROM chat_messages m
-            WHERE m.room_id = cu.room_id AND m.deleted_at IS NULL
-              AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($2)) || '%'
-            ORDER BY m.id DESC LIMIT \(recentWindow)) x
-        WHERE cu.user_id = $1 AND ($3::bigint IS NULL OR cu.room_id = $3)
-        ORDER BY x.id DESC LIMIT \(recentWindow)
-        """
+    private func walkEverything(_ parameters: [(any PostgresBindable)?]) throws -> String {
+        // The trigram index estimates any term as rare; this plan must walk histories.
+        try db.execute(script: "SET LOCAL enable_bitmapscan = off")
+        return try db.query(
+            """
+            SELECT ARRAY(
+                SELECT x.id FROM chat_room_users cu
+                CROSS JOIN LATERAL (
+                    SELECT m.id FROM chat_messages m
+                    WHERE m.room_id = cu.room_id AND m.deleted_at IS NULL
+                      AND chat_fold(m.content) LIKE '%' || chat_like_escape(chat_fold($2)) || '%'
+                    ORDER BY m.id DESC LIMIT \(SearchStore.window)) x
+                WHERE cu.user_id = $1 AND ($3::bigint IS NULL OR cu.room_id = $3)
+                ORDER BY x.id DESC LIMIT \(SearchStore.window))
+            """,
+            parameters).required(0, 0)
+    }
 
-    private func rank(candidates: String, userId: Int64, query: String, conversationId: Int64?, after: SearchCursor?, limit: Int) throws -> [Hit] {
+    /// `matches`: the ids found above, as a PostgreSQL array literal.
+    private func rank(matches: String, userId: Int64, query: String, after: SearchCursor?, limit: Int) throws -> [Hit] {
         let result = try db.query(
             """
-            WITH candidates AS MATERIALIZED (\(candidates))
             SELECT m.id, r.rank, m.content, chat_message_json(m),
                    json_build_object('id', room.id, 'type', room.type,
                        'name', CASE WHEN room.type = 'direct' THEN (
                            SELECT u.display_name FROM users u
                            WHERE u.id = CASE WHEN room.direct_user_low = $1 THEN room.direct_user_high ELSE room.direct_user_low END)
                        ELSE room.name END)
-            FROM candidates c
+            FROM unnest($6::bigint[]) AS c(id)
             JOIN chat_messages m ON m.id = c.id
             JOIN chat_rooms room ON room.id = m.room_id
             CROSS JOIN LATERAL (SELECT chat_search_rank(chat_fold(m.content), chat_fold($2)) AS rank) r
-            WHERE ($4::int IS NULL OR (r.rank, m.id) < ($4::int, $5::bigint))
+            WHERE ($3::int IS NULL OR (r.rank, m.id) < ($3::int, $4::bigint))
             ORDER BY r.rank DESC, m.id DESC
-            LIMIT $6
+            LIMIT $5
             """,
-            [userId, query, conversationId, after?.rank, after?.messageId, limit])
+            [userId, query, after?.rank, after?.messageId, limit, matches])
         return try (0..<result.rowCount).map { row throws(PostgresError) in
             Hit(messageId: try result.required(row, 0), rank: try result.required(row, 1), content: try result.required(row, 2),
                 message: .raw(try result.required(row, 3)), conversation: .raw(try result.required(row, 4)))
