@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ws_workloads  # noqa: E402  (W2, W3, W4: push delivery, fan-out, idle connections)
 import noisy_neighbour  # noqa: E402  (W9: W2 beside one user's send flood)
+import w4b  # noqa: E402  (W4b: 100,000 idle connections over several daemons)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -320,6 +321,7 @@ def table(results):
             rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms", "p99 < 5 ms"))
     rows += ws_workloads.rows(results)
     rows += noisy_neighbour.rows(results)
+    rows += w4b.rows(results)
     rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
         rows.append((name, value, ""))
@@ -343,18 +345,19 @@ def main():
     parser.add_argument("--w8-users", type=int, default=1_000_000, help="users in the directory for W8")
     ws_workloads.add_arguments(parser)
     noisy_neighbour.add_arguments(parser)
-    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W8,W9")
+    w4b.add_arguments(parser)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W4B,W5,W6,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W4B,W5,W6,W8,W9")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
     wanted = set(w.strip().upper() for w in args.only.split(","))
-    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9"}
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W4B", "W5", "W6", "W8", "W9"}
     if unknown:
         parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
         workload_w1(stack, args, results)
-    if wanted & {"W2", "W3", "W4", "W9"}:
+    if wanted & {"W2", "W3", "W4", "W4B", "W9"}:
         meter = CPUMeter(stack)
         if "W2" in wanted:
             ws_workloads.workload_w2(stack, args, results, meter, log)
@@ -362,6 +365,9 @@ def main():
             ws_workloads.workload_w3(stack, args, results, meter, log)
         if "W4" in wanted:
             ws_workloads.workload_w4(stack, args, results, meter, log)
+        if "W4B" in wanted:
+            w4b.workload_w4b(stack, args, results, meter, log)
+            w4b.chart(results, os.path.join(ROOT, "docs/bench"))
         if "W9" in wanted:
             noisy_neighbour.workload_w9(stack, args, results, meter, log)
     if "W5" in wanted:

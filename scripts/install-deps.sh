@@ -19,7 +19,8 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
     packages+=(wrk)
-    python_packages+=('websockets>=12')
+    # matplotlib: the charts make bench writes into docs/bench/ (bench/w4b.py's W4b memory chart).
+    python_packages+=('websockets>=12' matplotlib)
 fi
 
 missing=()

@@ -15,6 +15,9 @@ final class PushServer {
     let group: MultiThreadedEventLoopGroup
     let loops: LoopSessionsDirectory
     private var serverChannel: Channel?
+    /// Receive buffers of client connections: 256 bytes at first, up to 64 KiB for a client that
+    /// sends more (W4b: 2 KiB of each idle connection's memory was NIO's default first buffer).
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
     /// Whether this daemon's hooks failed recently (`hooks: degraded` on /ws/health).
     private let hooksDegraded: @Sendable () -> Bool
@@ -49,6 +52,10 @@ final class PushServer {
             // CAP_NET_ADMIN and so failed every connection of a daemon not running as root.
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: settings.writeLowWaterMark, high: settings.writeHighWaterMark))
+            // Each connection keeps its receive buffer between reads (NIO pools it per channel).
+            // Clients send little (the upgrade, pongs, commands), so it starts at 256 bytes, not
+            // NIO's 2,048, and grows only for a connection that reads more.
+            .childChannelOption(.recvAllocator, value: PushServer.receiveBuffers)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PushServer.configure(channel: channel, settings: settings, policy: policy, authenticator: authenticator, commands: commands,

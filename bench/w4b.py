@@ -1,0 +1,731 @@
+"""W4b of the benchmark (issue 17): 100,000 idle WebSocket connections on one machine.
+
+Several push daemons of their own (each one process under the 20,000-descriptor limit), one nginx
+of its own whose upstream lists them all (enough workers for two descriptors per connection), and
+holder processes (each under 20,000 descriptors) that open the idle connections through that nginx
+from several 127.0.0.x source addresses. Printed per daemon: connections, RSS before and after, KB
+per connection. While they are held: W2 through the same nginx. Then one daemon is restarted
+(SIGTERM, started again) while a sender keeps sending to a group some of whose connections are on
+it; its clients reconnect after a random delay with `?since=<cursor>` (docs/PUSH_PROTOCOL.md §4),
+the cursor taken from the frames each connection got. Printed: time from the kill until every
+connection is back, peak CPU (machine and per process group), and that every group connection got
+every message exactly once.
+
+Imported by bench.py: `add_arguments`, `workload_w4b`, `rows`, `chart`. Loopback only; every count
+and wait is bounded; every process started here is stopped in `finally` blocks.
+"""
+import argparse
+import asyncio
+import base64
+import copy
+import ctypes
+import json
+import math
+import multiprocessing
+import os
+import random
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+
+import ws_workloads
+from ws_workloads import RawClient, Signer, create_group, daemon_rss_kb, ensure_users, raise_nofile, send_series
+
+# The most descriptors any one process started here may hold (the machine's hard limit is 20,000).
+FD_LIMIT = 20000
+# nginx's per-worker connection slots (a proxied WebSocket takes two) and descriptors.
+NGINX_WORKER_CONNECTIONS = 19000
+
+
+# ---------------------------------------------------------------------------------------------
+# The daemons and the nginx in front of them
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGTERM when the bench process dies, even by SIGKILL."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _stop_process(proc, timeout=15):
+    """SIGTERM, then SIGKILL after `timeout` s; the exit status (None if it was never started)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+class Daemons:
+    """`count` push daemons with the stack's configuration, each on its own `push_listen`,
+    `push_metrics_listen` and `push_daemon_id` (environment overrides, docs/configuration.md)."""
+
+    def __init__(self, stack, count, port_base, metrics_port_base, log_dir):
+        self.binary = os.path.join(os.path.dirname(stack.admin), "push-daemon")
+        self.config = stack.config
+        self.ports = [port_base + i for i in range(count)]
+        self.metrics_ports = [metrics_port_base + i for i in range(count)]
+        self.log_dir = log_dir
+        self.procs = [None] * count
+
+    def start(self, i):
+        env = {**os.environ, "MESSAGING_PUSH_LISTEN": f"127.0.0.1:{self.ports[i]}",
+               "MESSAGING_PUSH_METRICS_LISTEN": f"127.0.0.1:{self.metrics_ports[i]}",
+               "MESSAGING_PUSH_DAEMON_ID": f"w4b-{i}"}
+        log = open(os.path.join(self.log_dir, f"push-daemon-w4b-{i}.log"), "a")
+        self.procs[i] = subprocess.Popen([self.binary, "--config", self.config], env=env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, preexec_fn=_die_with_parent)
+        log.close()
+
+    def wait_listening(self, i, cap_s=30):
+        """Until daemon i answers /ws/health on its own port; seconds waited."""
+        t0 = time.monotonic()
+        while True:
+            if self.procs[i].poll() is not None:
+                raise RuntimeError(f"W4b daemon {i} exited with {self.procs[i].returncode}; see push-daemon-w4b-{i}.log")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[i]}/ws/health", timeout=1) as r:
+                    if r.status == 200:
+                        return time.monotonic() - t0
+            except OSError:
+                pass
+            if time.monotonic() - t0 > cap_s:
+                raise RuntimeError(f"W4b daemon {i} not listening after {cap_s} s")
+            time.sleep(0.05)
+
+    def pid(self, i):
+        return self.procs[i].pid
+
+    def connected(self, i):
+        """The daemon's messaging_push_connected_clients gauge."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_ports[i]}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return 0
+        m = re.search(r"^messaging_push_connected_clients(?:\{[^}]*\})?\s+([0-9.e+]+)", text, re.M)
+        return int(float(m.group(1))) if m else 0
+
+    def stop(self, i):
+        return _stop_process(self.procs[i])
+
+    def stop_all(self):
+        for proc in self.procs:
+            _stop_process(proc)
+
+
+def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir):
+    """The stack's nginx template (nginx/dev/nginx.conf.template) for W4b: `workers` processes
+    that each hold up to 20,000 descriptors, accepts spread by `reuseport`, and an upstream of
+    every W4b daemon (least_conn, max_fails=0: nginx counts a WebSocket's success only when it
+    ends, so after one refused connect a restarted daemon would get one new connection per
+    fail_timeout; a refused connect simply goes to the next daemon, proxy_next_upstream)."""
+    text = open(os.path.join(root, "nginx/dev/nginx.conf.template")).read()
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=0;\n" for p in daemon_ports)
+    replacements = [
+        ("worker_processes 1;", f"worker_processes {workers};"),
+        ("worker_rlimit_nofile 20000;", f"worker_rlimit_nofile {FD_LIMIT};"),
+        ("worker_connections 19000;", f"worker_connections {NGINX_WORKER_CONNECTIONS};"),
+        ("pid @STACK_DIR@/run/nginx.pid;", f"pid {run_dir}/nginx.pid;"),
+        ("error_log @STACK_DIR@/log/nginx-error.log", f"error_log {run_dir}/nginx-error.log"),
+        ("@STACK_DIR@/log/nginx-access.log", f"{run_dir}/nginx-access.log"),
+        ("listen 127.0.0.1:@HTTP_PORT@;", f"listen 127.0.0.1:{http_port} reuseport backlog=4096;"),
+        ("        server @PUSH_ADDRESS@;\n", "        least_conn;\n" + servers),
+    ]
+    for old, new in replacements:
+        if old not in text:
+            raise RuntimeError(f"nginx/dev/nginx.conf.template changed: no '{old.strip()}' to replace for W4b")
+        text = text.replace(old, new)
+    return (text.replace("@USER_LINE@", "user root;" if os.getuid() == 0 else "").replace("@STACK_DIR@", stack.dir)
+            .replace("@HTTP_PORT@", str(http_port)).replace("@FCGI_SOCKET@", os.path.join(stack.dir, "run/fcgi.sock"))
+            .replace("@ROOT@", root))
+
+
+class ScaleNginx:
+    """An nginx of W4b's own, in the foreground (`daemon off`) as a child of the bench."""
+
+    def __init__(self, stack, root, http_port, daemon_ports, workers, run_dir):
+        self.port = http_port
+        self.workers = workers
+        self.run_dir = run_dir
+        # In the stack's nginx folder: the snippets include fastcgi_params relative to the config.
+        self.conf = os.path.join(stack.dir, "nginx", "w4b-nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(nginx_config(stack, root, http_port, daemon_ports, workers, run_dir))
+        self.prefix = os.path.join(stack.dir, "nginx")
+        self.proc = None
+
+    def start(self):
+        subprocess.run(["nginx", "-t", "-q", "-p", self.prefix, "-c", self.conf], check=True)
+        self.proc = subprocess.Popen(["nginx", "-p", self.prefix, "-c", self.conf, "-g", "daemon off;"],
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        t0 = time.monotonic()
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/health", timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() - t0 > 20:
+                    raise RuntimeError(f"W4b nginx did not start; see {self.run_dir}/nginx-error.log")
+                time.sleep(0.1)
+
+    def stop(self):
+        # SIGQUIT would wait for the upgraded connections to end; SIGTERM closes them at once.
+        _stop_process(self.proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Holder processes: idle connections that reconnect with their cursor
+
+
+async def _holder_main(pipe, spec):
+    """Opens spec["clients"] connections ([token, source address, probe?]) at spec["rate"] per
+    second; keeps each one's cursor from the frames it gets; a connection the server closes is
+    opened again after a random delay of up to spec["jitter_s"] with ?since=<cursor> (retried
+    with backoff while refused). Probe connections record the message ids of new_message frames."""
+    raise_nofile()
+    loop = asyncio.get_running_loop()
+    host, port, path = spec["host"], spec["port"], spec["path"]
+    clients = spec["clients"]
+    n = len(clients)
+    conns = [None] * n
+    cursors = [None] * n
+    probe_ids = {i: [] for i, c in enumerate(clients) if c[2]}
+    reconnected = set()  # connections that were dropped by the server and came back
+    stats = {"failed": 0, "reconnects": 0, "reconnect_failures": 0, "resyncs": 0, "drops": 0, "gave_up": 0}
+    failures = {}
+    state = {"closing": False, "reconnect_until": 0.0}
+    pending = asyncio.Semaphore(spec["max_pending"])
+    timeout = spec["open_timeout"]
+    cursor_pattern = re.compile(rb'^\{"type":"(\w+)".*?"cursor":(\d+)')
+
+    def on_frame_for(i):
+        ids = probe_ids.get(i)
+
+        def on_frame(_t, opcode, payload):
+            if opcode != 0x1:
+                return
+            m = cursor_pattern.match(payload)
+            if m is None:  # presence, typing, pong: no cursor
+                return
+            if m.group(1) == b"resync_required":
+                stats["resyncs"] += 1
+            cursors[i] = int(m.group(2))
+            if ids is not None and m.group(1) == b"new_message":
+                ids.append(json.loads(payload)["message"]["id"])
+        return on_frame
+
+    class Holder(RawClient):
+        def __init__(self, i, request):
+            super().__init__(request, on_frame_for(i))
+            self.index = i
+
+        def connection_lost(self, exc):
+            super().connection_lost(exc)
+            i = self.index
+            if conns[i] is self and not state["closing"]:
+                conns[i] = None
+                stats["drops"] += 1
+                loop.create_task(reopen(i))
+
+    async def open_one(i):
+        token, source, _ = clients[i]
+        query = f"?since={cursors[i]}" if cursors[i] is not None else ""
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (f"GET {path}{query} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        _, proto = await asyncio.wait_for(loop.create_connection(lambda: Holder(i, request), host, port,
+                                                                 local_addr=(source, 0)), timeout)
+        try:
+            await asyncio.wait_for(proto.opened, timeout)
+            first = json.loads(await asyncio.wait_for(proto.first, timeout))
+        except BaseException:
+            proto.transport.close()
+            raise
+        if first.get("type") != "connected":
+            proto.close()
+            raise RuntimeError(f"first frame {first}")
+        cursors[i] = first["cursor"]
+        conns[i] = proto
+
+    def count_failure(error):
+        key = f"{type(error).__name__}: {str(error)[:120]}"
+        failures[key] = failures.get(key, 0) + 1
+
+    async def first_open(i):
+        try:
+            await open_one(i)
+        except Exception as error:  # counted, never fatal
+            count_failure(error)
+            stats["failed"] += 1
+        finally:
+            pending.release()
+
+    async def reopen(i):
+        delay = random.uniform(0, spec["jitter_s"])
+        while not state["closing"]:
+            await asyncio.sleep(delay)
+            if state["closing"]:
+                return
+            if time.monotonic() > state["reconnect_until"]:
+                stats["gave_up"] += 1
+                return
+            try:
+                await open_one(i)
+                stats["reconnects"] += 1
+                reconnected.add(i)
+                return
+            except Exception as error:
+                count_failure(error)
+                stats["reconnect_failures"] += 1
+                delay = random.uniform(0.5, 1.5) * spec["jitter_s"]
+
+    started = time.monotonic()
+    state["reconnect_until"] = started + spec["connect_cap_s"] + spec["reconnect_cap_s"]
+    deadline = started + spec["connect_cap_s"]
+    tasks = []
+    for i in range(n):
+        delay = started + i / spec["rate"] - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.monotonic() > deadline:
+            break
+        await pending.acquire()
+        tasks.append(loop.create_task(first_open(i)))
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.monotonic() + timeout))
+    pipe.send(("ready", {"connected": sum(1 for c in conns if c is not None), "failed": stats["failed"] + n - len(tasks),
+                         "failures": dict(failures), "connect_s": time.monotonic() - started}))
+    while True:
+        command, arg = await loop.run_in_executor(None, pipe.recv)
+        if command == "status":
+            pipe.send(("status", {"open": sum(1 for c in conns if c is not None and not c.lost), **stats,
+                                  "failures": dict(failures)}))
+        elif command == "reconnect_window":  # allow reconnecting for arg seconds from now
+            state["reconnect_until"] = time.monotonic() + arg
+            pipe.send(("ok", None))
+        elif command == "mark":  # probes start recording
+            for ids in probe_ids.values():
+                ids.clear()
+            reconnected.clear()
+            pipe.send(("ok", None))
+        elif command == "probes":
+            pipe.send(("probes", [(probe_ids[i], i in reconnected) for i in sorted(probe_ids)]))
+        elif command == "close":
+            state["closing"] = True
+            live = [c for c in conns if c is not None]
+            for start in range(0, len(live), 1000):
+                for c in live[start:start + 1000]:
+                    c.close()
+                await asyncio.sleep(0.02)
+            pipe.send(("closed", None))
+            return
+
+
+def _holder_process(pipe, spec):
+    try:
+        asyncio.run(_holder_main(pipe, spec))
+    except Exception as error:
+        pipe.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class Holders:
+    """Child processes (fork) running `_holder_main`; `clients` is split round-robin."""
+
+    def __init__(self, url_host, url_port, clients, processes, rate, connect_cap_s, reconnect_cap_s, jitter_s,
+                 max_pending, open_timeout=20):
+        ctx = multiprocessing.get_context("fork")
+        self.pipes, self.procs = [], []
+        for part in (clients[i::processes] for i in range(processes)):
+            if not part:
+                continue
+            parent, child = ctx.Pipe()
+            spec = {"host": url_host, "port": url_port, "path": "/ws/notifications", "clients": part,
+                    "rate": rate / processes, "connect_cap_s": connect_cap_s, "reconnect_cap_s": reconnect_cap_s,
+                    "jitter_s": jitter_s, "max_pending": max_pending, "open_timeout": open_timeout}
+            proc = ctx.Process(target=_holder_process, args=(child, spec), daemon=True)
+            proc.start()
+            child.close()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+
+    def _ask(self, command, arg=None, timeout=600):
+        if command is not None:
+            for p in self.pipes:
+                p.send((command, arg))
+        replies = []
+        for p in self.pipes:
+            if not p.poll(timeout):
+                raise RuntimeError(f"W4b holder process did not answer {command or 'ready'} within {timeout} s")
+            kind, value = p.recv()
+            if kind == "error":
+                raise RuntimeError(f"W4b holder process failed: {value}")
+            replies.append(value)
+        return replies
+
+    @staticmethod
+    def _merge(replies):
+        merged = {}
+        for r in replies:
+            for k, v in r.items():
+                if k == "failures":
+                    for text, count in v.items():
+                        merged.setdefault(k, {})[text] = merged.get(k, {}).get(text, 0) + count
+                elif k == "connect_s":
+                    merged[k] = max(merged.get(k, 0.0), v)
+                else:
+                    merged[k] = merged.get(k, 0) + v
+        return merged
+
+    def wait_ready(self, timeout):
+        return self._merge(self._ask(None, timeout=timeout))
+
+    def status(self):
+        return self._merge(self._ask("status", timeout=60))
+
+    def reconnect_window(self, seconds):
+        self._ask("reconnect_window", seconds)
+
+    def mark(self):
+        self._ask("mark")
+
+    def probes(self):
+        return [p for r in self._ask("probes", timeout=120) for p in r]
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def close(self):
+        try:
+            self._ask("close", timeout=120)
+        except Exception:
+            pass
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def machine_cpu_ticks():
+    """(busy, total) jiffies of all cores since boot (/proc/stat)."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+class PeakCPU:
+    """Samples, every `interval` s in a thread, the machine's busy share (in cores) and each
+    process group's CPU (in cores) through `meter` (a CPUMeter over the groups); keeps the peaks."""
+
+    def __init__(self, meter, interval=0.5):
+        self.meter = meter
+        self.interval = interval
+        self.peaks = {"machine": 0.0}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        cores = os.cpu_count()
+        busy0, total0 = machine_cpu_ticks()
+        snap0, t0 = self.meter.snapshot(), time.monotonic()
+        while not self.stop_event.wait(self.interval):
+            busy1, total1 = machine_cpu_ticks()
+            snap1, t1 = self.meter.snapshot(), time.monotonic()
+            if total1 > total0:
+                self.peaks["machine"] = max(self.peaks["machine"], (busy1 - busy0) / (total1 - total0) * cores)
+            for name, seconds in self.meter.delta(snap0, snap1).items():
+                self.peaks[name] = max(self.peaks.get(name, 0.0), max(seconds, 0.0) / (t1 - t0))
+            busy0, total0, snap0, t0 = busy1, total1, snap1, t1
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join()
+
+
+def group_meter(meter, stack, daemons, nginx, holders=None):
+    """A copy of bench.py's CPUMeter over W4b's process groups (each root and its descendants);
+    with `holders`, their processes summed as one group."""
+    class GroupMeter(type(meter)):
+        def snapshot(self):
+            values = super().snapshot()
+            parts = [values.pop(k) for k in list(values) if k.startswith("holder-")]
+            if parts:
+                values["holders"] = sum(parts)
+            return values
+
+    groups = copy.copy(meter)
+    groups.__class__ = GroupMeter
+    groups.roots = {"pool": stack.pid("fcgi-app"), "postgres": meter.roots["postgres"], "nginx-w4b": nginx.proc.pid,
+                    **{f"daemon-{i}": daemons.pid(i) for i in range(len(daemons.procs))},
+                    **{f"holder-{k}": pid for k, pid in enumerate(holders.pids() if holders else [])}}
+    return groups
+
+
+def per_daemon(daemons):
+    return [{"connections": daemons.connected(i), "rss_kb": daemon_rss_kb(daemons.pid(i))} for i in range(len(daemons.procs))]
+
+
+# ---------------------------------------------------------------------------------------------
+# The workload
+
+
+def workload_w4b(stack, args, results, meter, log):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    run_dir = os.path.join(stack.dir, "w4b")
+    os.makedirs(run_dir, exist_ok=True)
+    total = args.w4b_connections
+    count = args.w4b_daemons or math.ceil(total / args.w4b_per_daemon)
+    processes = args.w4b_processes or math.ceil(total / args.w4b_per_process)
+    workers = args.w4b_nginx_workers or max(1, math.ceil(2 * total / (NGINX_WORKER_CONNECTIONS * 0.8)))
+    if total / count > FD_LIMIT - 1000 or total / processes > FD_LIMIT - 1000:
+        raise RuntimeError(f"W4b: {total} connections over {count} daemons / {processes} processes exceed "
+                           f"{FD_LIMIT - 1000} descriptors per process")
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(143)))
+    daemons = Daemons(stack, count, args.w4b_port_base, args.w4b_metrics_port_base, os.path.join(stack.dir, "log"))
+    nginx = holders = None
+    result = {"daemons": count, "processes": processes, "nginx_workers": workers, "target": total}
+    results["W4b"] = result
+    try:
+        for i in range(count):
+            daemons.start(i)
+        for i in range(count):
+            daemons.wait_listening(i)
+        nginx = ScaleNginx(stack, root, args.w4b_http_port, daemons.ports, workers, run_dir)
+        nginx.start()
+        signer = Signer(stack.config)
+        idle_users = ensure_users(stack, "wsb4b_", args.w4b_users)  # in no conversation, as W4's
+        probe_users = ensure_users(stack, f"wsb4bp_{ws_workloads.RUN}_", args.w4b_probe_users + 1)
+        group = create_group(stack, probe_users, f"W4b restart {time.strftime('%H:%M:%S')}")
+        sources = [f"127.0.0.{i}" for i in range(2, 2 + args.w4b_source_addresses)]
+        probes = [(signer.token(u), None, True) for u in probe_users[1:] for _ in range(args.w4b_probe_connections)]
+        idle_tokens = [signer.token(u, ttl=4 * 3600) for u in idle_users]
+        clients = [(idle_tokens[i % len(idle_tokens)], None, False) for i in range(total - len(probes))] + probes
+        clients = [(token, sources[i % len(sources)], probe) for i, (token, _, probe) in enumerate(clients)]
+        time.sleep(1)
+        before = per_daemon(daemons)
+        log(f"W4b: {count} daemons on 127.0.0.1:{daemons.ports[0]}-{daemons.ports[-1]} behind nginx :{nginx.port} "
+            f"({workers} workers × {NGINX_WORKER_CONNECTIONS} connections, {FD_LIMIT} descriptors each); opening {total} "
+            f"idle connections ({len(probes)} of them in a group of {len(probe_users)}) from {len(sources)} source addresses, "
+            f"{processes} processes, {args.w4b_rate}/s, cap {args.w4b_cap} s")
+        t0 = time.monotonic()
+        holders = Holders("127.0.0.1", nginx.port, clients, processes, args.w4b_rate, args.w4b_cap, args.w4b_reconnect_cap,
+                          args.w4b_jitter, args.w4b_pending)
+        # RSS against connections while they open (the chart), from the daemons' own gauge.
+        curve = []
+        ready_box = {}
+        waiter = threading.Thread(target=lambda: ready_box.update(holders.wait_ready(args.w4b_cap + 120)), daemon=True)
+        waiter.start()
+        while waiter.is_alive():
+            curve.append(per_daemon(daemons))
+            waiter.join(timeout=args.w4b_sample_s)
+        if not ready_box:
+            raise RuntimeError("W4b: holder processes did not report")
+        ready = ready_box
+        connect_s = time.monotonic() - t0
+        time.sleep(2)
+        after = per_daemon(daemons)
+        curve.append(after)
+        result.update(connected=ready["connected"], failed=ready["failed"], failures=ready.get("failures", {}),
+                      connect_s=connect_s, curve=curve, sources=len(sources), probes=len(probes))
+        rows_out = []
+        for i, (b, a) in enumerate(zip(before, after)):
+            kb = (a["rss_kb"] - b["rss_kb"]) / max(a["connections"], 1)
+            rows_out.append({"daemon": i, "connections": a["connections"], "rss_before_kb": b["rss_kb"],
+                             "rss_after_kb": a["rss_kb"], "kb_per_connection": kb})
+            log(f"W4b: daemon {i}: {a['connections']} connections, RSS {b['rss_kb'] / 1024:.1f} -> {a['rss_kb'] / 1024:.1f} MB, "
+                f"{kb:.2f} KB per connection")
+        held = sum(r["connections"] for r in rows_out)
+        growth = sum(r["rss_after_kb"] - r["rss_before_kb"] for r in rows_out)
+        result.update(per_daemon=rows_out, held=held, kb_per_connection=growth / max(held, 1))
+        log(f"W4b: {ready['connected']} connected, {ready['failed']} failed {ready.get('failures') or ''} in {connect_s:.1f} s; "
+            f"daemons hold {held}; RSS growth {growth / 1024:.1f} MB = {result['kb_per_connection']:.2f} KB per connection")
+
+        # W2 through the same nginx while they are held.
+        sub_args = argparse.Namespace(**vars(args))
+        sub_args.http_port = nginx.port
+        sub = {}
+        ws_workloads.workload_w2(stack, sub_args, sub, group_meter(meter, stack, daemons, nginx), log, key="W4b W2")
+        result["w2"] = sub["W4b W2"]
+        restart(stack, args, result, daemons, nginx, holders, signer, probe_users, group, meter, log)
+    finally:
+        if holders is not None:
+            holders.close()
+        if nginx is not None:
+            nginx.stop()
+        daemons.stop_all()
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def restart(stack, args, result, daemons, nginx, holders, signer, probe_users, group, meter, log):
+    """Restarts daemon `--w4b-restart` while a sender sends to the probe group; measures the
+    reconnect storm and checks every probe connection got every message exactly once."""
+    victim = args.w4b_restart
+    expected_open = holders.status()["open"]
+    on_victim = daemons.connected(victim)
+    holders.mark()
+    holders.reconnect_window(args.w4b_reconnect_cap)
+    sent, errors = {}, [0]
+    stop = threading.Event()
+    token = signer.token(probe_users[0])
+
+    def sender():  # batches of 10 at --w4b-send-rate until told to stop (bounded by the cap)
+        t_end = time.monotonic() + args.w4b_reconnect_cap + 30
+        while not stop.is_set() and time.monotonic() < t_end:
+            batch, failed, _ = send_series(nginx.port, token, group, 10, 1 / args.w4b_send_rate, "W4b restart", 10)
+            sent.update(batch)
+            errors[0] += failed
+    thread = threading.Thread(target=sender, daemon=True)
+    thread.start()
+    time.sleep(1)
+    groups = group_meter(meter, stack, daemons, nginx, holders)
+    log(f"W4b: restarting daemon {victim} ({on_victim} connections) while sending to the group; reconnect jitter "
+        f"{args.w4b_jitter} s")
+    with PeakCPU(groups) as peak:
+        t_kill = time.monotonic()
+        daemons.stop(victim)
+        stopped_s = time.monotonic() - t_kill
+        daemons.start(victim)
+        groups.roots[f"daemon-{victim}"] = daemons.pid(victim)
+        up_s = daemons.wait_listening(victim) + stopped_s
+        back_s = None
+        status = holders.status()
+        while time.monotonic() - t_kill < args.w4b_reconnect_cap:
+            status = holders.status()
+            if status["open"] >= expected_open and status["drops"] > 0:
+                back_s = time.monotonic() - t_kill
+                break
+            time.sleep(0.2)
+    time.sleep(1)  # the sender goes on a moment after everyone is back
+    stop.set()
+    thread.join()
+    # Wait (bounded) until every probe connection has every message, then count.
+    deadline = time.monotonic() + 20
+    while True:
+        probes = holders.probes()
+        complete = all(set(sent) <= set(ids) for ids, _ in probes)
+        if complete or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    lost = sum(len(set(sent) - set(ids)) for ids, _ in probes)
+    duplicates = sum(len(ids) - len(set(ids)) for ids, _ in probes)
+    moved = sum(1 for _, again in probes if again)
+    final = per_daemon(daemons)
+    result["restart"] = {"daemon": victim, "connections_on_it": on_victim, "stopped_s": stopped_s, "listening_s": up_s,
+                         "all_back_s": back_s, "expected_open": expected_open, "open": status["open"],
+                         "drops": status["drops"], "reconnects": status["reconnects"],
+                         "reconnect_failures": status["reconnect_failures"], "gave_up": status["gave_up"],
+                         "resyncs": status["resyncs"], "failures": status.get("failures", {}),
+                         "peak_cores": peak.peaks, "sent": len(sent), "send_errors": errors[0], "probe_connections": len(probes),
+                         "probe_reconnected": moved, "lost": lost, "duplicates": duplicates,
+                         "after": [d["connections"] for d in final]}
+    r = result["restart"]
+    back = f"{back_s:.1f} s" if back_s is not None else f"NOT within {args.w4b_reconnect_cap:.0f} s ({status['open']} open)"
+    log(f"W4b: daemon {victim} stopped in {stopped_s:.1f} s, listening again {up_s:.1f} s after the kill; "
+        f"{r['drops']} connections dropped; all {expected_open} back after {back} ({r['reconnects']} reconnects, "
+        f"{r['reconnect_failures']} refused and retried, {r['resyncs']} resync_required); connections per daemon now {r['after']}")
+    log(f"W4b: peak CPU during the storm (cores): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(peak.peaks.items())))
+    log(f"W4b: {len(sent)} messages sent during the restart ({errors[0]} send errors) to {len(probes)} group connections "
+        f"({moved} of them reconnected): lost {lost}, duplicates {duplicates}")
+
+
+def add_arguments(parser):
+    push_port = int(os.environ.get("PUSH_PORT", 28190))
+    push_metrics_port = int(os.environ.get("PUSH_METRICS_PORT", 29465))
+    parser.add_argument("--w4b-connections", type=int, default=100_000, help="idle connections W4b holds in all")
+    parser.add_argument("--w4b-daemons", type=int, default=6, help="push daemons of W4b's own (0: one per --w4b-per-daemon)")
+    parser.add_argument("--w4b-per-daemon", type=int, default=17_000)
+    parser.add_argument("--w4b-processes", type=int, default=0, help="holder processes (0: one per --w4b-per-process)")
+    parser.add_argument("--w4b-per-process", type=int, default=12_500)
+    parser.add_argument("--w4b-nginx-workers", type=int, default=0,
+                        help=f"0: enough for two descriptors per connection at 80 %% of {NGINX_WORKER_CONNECTIONS} per worker")
+    parser.add_argument("--w4b-port-base", type=int, default=push_port + 1, help="the W4b daemons' push_listen ports from here")
+    parser.add_argument("--w4b-metrics-port-base", type=int, default=push_metrics_port + 1,
+                        help="their push_metrics_listen ports from here")
+    parser.add_argument("--w4b-http-port", type=int, default=push_port + 9, help="W4b's nginx")
+    parser.add_argument("--w4b-users", type=int, default=400, help="users (in no conversation) whose tokens the idle connections share")
+    parser.add_argument("--w4b-probe-users", type=int, default=10, help="members of the group sent to during the restart")
+    parser.add_argument("--w4b-probe-connections", type=int, default=20, help="connections each of them holds")
+    parser.add_argument("--w4b-source-addresses", type=int, default=16, help="127.0.0.2 onwards")
+    parser.add_argument("--w4b-rate", type=int, default=2000, help="connections opened per second (all processes)")
+    parser.add_argument("--w4b-pending", type=int, default=100, help="handshakes in flight per process")
+    parser.add_argument("--w4b-cap", type=int, default=180, help="seconds allowed for opening the connections")
+    parser.add_argument("--w4b-sample-s", type=float, default=1.0, help="RSS samples while connecting (the chart)")
+    parser.add_argument("--w4b-restart", type=int, default=0, help="which W4b daemon to restart")
+    parser.add_argument("--w4b-jitter", type=float, default=5.0, help="a dropped client waits a random 0..this many s")
+    parser.add_argument("--w4b-reconnect-cap", type=float, default=120, help="most seconds for everyone to be back")
+    parser.add_argument("--w4b-send-rate", type=float, default=10, help="messages per second to the group during the restart")
+
+
+# ---------------------------------------------------------------------------------------------
+# Table and chart
+
+
+def rows(results):
+    r = results.get("W4b")
+    if not r or "per_daemon" not in r:
+        return []
+    out = [("W4b idle connections held", f"{r['held']} of {r['target']} ({r['failed']} failed) on {r['daemons']} daemons behind one "
+            f"nginx ({r['nginx_workers']} workers), from {r['processes']} processes; opened in {r['connect_s']:.0f} s",
+            "100,000")]
+    out.append(("W4b daemon memory per connection", f"{r['kb_per_connection']:.2f} KB (" + "; ".join(
+        f"{d['connections']}: {d['rss_before_kb'] / 1024:.0f} → {d['rss_after_kb'] / 1024:.0f} MB" for d in r["per_daemon"]) + ")",
+        "< 5 KB"))
+    w = r.get("w2")
+    if w:
+        out.append(("W4b W2 latency while held p50 / p99 / max", f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} / {w['max_ms']:.1f} ms, "
+                    f"missing {w['missing']}", "p99 ≤ 5 ms"))
+    s = r.get("restart")
+    if s:
+        back = f"{s['all_back_s']:.1f} s" if s["all_back_s"] is not None else "not all back"
+        out.append(("W4b restart of one daemon: all back after", f"{back} ({s['drops']} dropped, jittered reconnects with "
+                    f"their cursors; listening again after {s['listening_s']:.1f} s)", ""))
+        out.append(("W4b restart: peak CPU (cores)", ", ".join(f"{k} {v:.2f}" for k, v in sorted(s["peak_cores"].items())), ""))
+        out.append(("W4b restart: messages lost / duplicated", f"{s['lost']} / {s['duplicates']} ({s['sent']} messages × "
+                    f"{s['probe_connections']} group connections, {s['probe_reconnected']} of them reconnected)", "0 / 0"))
+    return out
+
+
+def chart(results, out_dir):
+    """docs/bench/w4b-memory.png: each daemon's RSS growth against its connections while they open."""
+    r = results.get("W4b")
+    if not r or not r.get("curve"):
+        return None
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    os.makedirs(out_dir, exist_ok=True)
+    base = r["curve"][0]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    most = 1
+    for i in range(len(base)):
+        xs = [sample[i]["connections"] for sample in r["curve"]]
+        ys = [(sample[i]["rss_kb"] - r["per_daemon"][i]["rss_before_kb"]) / 1024 for sample in r["curve"]]
+        ax.plot(xs, ys, marker=".", linewidth=1, label=f"daemon {i}")
+        most = max(most, max(xs))
+    ax.plot([0, most], [0, most * 5 / 1024], linestyle="--", color="grey", label="5 KB per connection")
+    ax.set_xlabel("connections held by the daemon")
+    ax.set_ylabel("RSS growth (MB)")
+    ax.set_title(f"W4b: {r['held']:,} idle connections on {r['daemons']} daemons, {r['kb_per_connection']:.2f} KB each")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(out_dir, "w4b-memory.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
