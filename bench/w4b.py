@@ -16,7 +16,6 @@ and wait is bounded; every process started here is stopped in `finally` blocks.
 """
 import argparse
 import asyncio
-import base64
 import copy
 import ctypes
 import json
@@ -26,13 +25,15 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
 import urllib.request
 
 import ws_workloads
-from ws_workloads import RawClient, Signer, create_group, daemon_rss_kb, ensure_users, raise_nofile, send_series
+from ws_workloads import (RawClient, Signer, create_group, daemon_rss_kb, ensure_users, open_paced, open_raw_client, raise_nofile,
+                          send_series, upgrade_request)
 
 # The most descriptors any one process started here may hold (the machine's hard limit is 20,000).
 FD_LIMIT = 20000
@@ -192,14 +193,15 @@ async def _holder_main(pipe, spec):
     with backoff while refused). Probe connections record the message ids of new_message frames."""
     raise_nofile()
     loop = asyncio.get_running_loop()
-    host, port, path = spec["host"], spec["port"], spec["path"]
+    host_port, path = spec["url"].split("://", 1)[1].split("/", 1)
+    host, port, path = host_port.rsplit(":", 1)[0], int(host_port.rsplit(":", 1)[1]), "/" + path
     clients = spec["clients"]
     n = len(clients)
     conns = [None] * n
     cursors = [None] * n
     probe_ids = {i: [] for i, c in enumerate(clients) if c[2]}
     reconnected = set()  # connections that were dropped by the server and came back
-    stats = {"failed": 0, "reconnects": 0, "reconnect_failures": 0, "resyncs": 0, "drops": 0, "gave_up": 0}
+    stats = {"failed": 0, "retried": 0, "reconnects": 0, "reconnect_failures": 0, "resyncs": 0, "drops": 0, "gave_up": 0}
     failures = {}
     state = {"closing": False, "reconnect_until": 0.0}
     pending = asyncio.Semaphore(spec["max_pending"])
@@ -229,6 +231,9 @@ async def _holder_main(pipe, spec):
 
         def connection_lost(self, exc):
             super().connection_lost(exc)
+            for future in (self.opened, self.first):  # nobody awaits them after a failed handshake
+                if future.done() and not future.cancelled():
+                    future.exception()
             i = self.index
             if conns[i] is self and not state["closing"]:
                 conns[i] = None
@@ -238,33 +243,46 @@ async def _holder_main(pipe, spec):
     async def open_one(i):
         token, source, _ = clients[i]
         query = f"?since={cursors[i]}" if cursors[i] is not None else ""
-        key = base64.b64encode(os.urandom(16)).decode()
-        request = (f"GET {path}{query} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
-        _, proto = await asyncio.wait_for(loop.create_connection(lambda: Holder(i, request), host, port,
-                                                                 local_addr=(source, 0)), timeout)
-        try:
-            await asyncio.wait_for(proto.opened, timeout)
-            first = json.loads(await asyncio.wait_for(proto.first, timeout))
-        except BaseException:
-            proto.transport.close()
-            raise
-        if first.get("type") != "connected":
-            proto.close()
-            raise RuntimeError(f"first frame {first}")
+        request = upgrade_request(path + query, f"{host}:{port}", token)
+        sock = await asyncio.wait_for(connected_socket(source), timeout)
+        proto, first = await open_raw_client(lambda: Holder(i, request), timeout, sock=sock)
         cursors[i] = first["cursor"]
         conns[i] = proto
+
+    async def connected_socket(source):
+        # The source address without a port yet (IP_BIND_ADDRESS_NO_PORT): connect() picks it, as
+        # for nginx's own connections to the daemons. A plain bind() would claim ports on every
+        # address for connect(), leaving nginx half the ephemeral range (EADDRNOTAVAIL at ~14,000
+        # connections per daemon).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24), 1)
+            sock.bind((source, 0))
+            sock.setblocking(False)
+            await loop.sock_connect(sock, (host, port))
+            return sock
+        except BaseException:
+            sock.close()
+            raise
 
     def count_failure(error):
         key = f"{type(error).__name__}: {str(error)[:120]}"
         failures[key] = failures.get(key, 0) + 1
 
     async def first_open(i):
+        # A refused or timed-out handshake is counted and tried again (a busy machine drops some).
         try:
-            await open_one(i)
-        except Exception as error:  # counted, never fatal
-            count_failure(error)
-            stats["failed"] += 1
+            for attempt in range(spec["open_attempts"]):
+                try:
+                    await open_one(i)
+                    return
+                except Exception as error:  # counted, never fatal
+                    count_failure(error)
+                    if attempt + 1 == spec["open_attempts"]:
+                        stats["failed"] += 1
+                    else:
+                        stats["retried"] += 1
+                        await asyncio.sleep(random.uniform(0.5, 1.5))
         finally:
             pending.release()
 
@@ -289,20 +307,9 @@ async def _holder_main(pipe, spec):
 
     started = time.monotonic()
     state["reconnect_until"] = started + spec["connect_cap_s"] + spec["reconnect_cap_s"]
-    deadline = started + spec["connect_cap_s"]
-    tasks = []
-    for i in range(n):
-        delay = started + i / spec["rate"] - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if time.monotonic() > deadline:
-            break
-        await pending.acquire()
-        tasks.append(loop.create_task(first_open(i)))
-    if tasks:
-        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.monotonic() + timeout))
+    tasks = await open_paced(n, spec["rate"], spec["connect_cap_s"], timeout, pending, first_open)
     pipe.send(("ready", {"connected": sum(1 for c in conns if c is not None), "failed": stats["failed"] + n - len(tasks),
-                         "failures": dict(failures), "connect_s": time.monotonic() - started}))
+                         "retried": stats["retried"], "failures": dict(failures), "connect_s": time.monotonic() - started}))
     while True:
         command, arg = await loop.run_in_executor(None, pipe.recv)
         if command == "status":
@@ -329,46 +336,13 @@ async def _holder_main(pipe, spec):
             return
 
 
-def _holder_process(pipe, spec):
-    try:
-        asyncio.run(_holder_main(pipe, spec))
-    except Exception as error:
-        pipe.send(("error", f"{type(error).__name__}: {error}"))
-
-
-class Holders:
+class Holders(ws_workloads.Receivers):
     """Child processes (fork) running `_holder_main`; `clients` is split round-robin."""
 
-    def __init__(self, url_host, url_port, clients, processes, rate, connect_cap_s, reconnect_cap_s, jitter_s,
-                 max_pending, open_timeout=20):
-        ctx = multiprocessing.get_context("fork")
-        self.pipes, self.procs = [], []
-        for part in (clients[i::processes] for i in range(processes)):
-            if not part:
-                continue
-            parent, child = ctx.Pipe()
-            spec = {"host": url_host, "port": url_port, "path": "/ws/notifications", "clients": part,
-                    "rate": rate / processes, "connect_cap_s": connect_cap_s, "reconnect_cap_s": reconnect_cap_s,
-                    "jitter_s": jitter_s, "max_pending": max_pending, "open_timeout": open_timeout}
-            proc = ctx.Process(target=_holder_process, args=(child, spec), daemon=True)
-            proc.start()
-            child.close()
-            self.pipes.append(parent)
-            self.procs.append(proc)
-
-    def _ask(self, command, arg=None, timeout=600):
-        if command is not None:
-            for p in self.pipes:
-                p.send((command, arg))
-        replies = []
-        for p in self.pipes:
-            if not p.poll(timeout):
-                raise RuntimeError(f"W4b holder process did not answer {command or 'ready'} within {timeout} s")
-            kind, value = p.recv()
-            if kind == "error":
-                raise RuntimeError(f"W4b holder process failed: {value}")
-            replies.append(value)
-        return replies
+    def __init__(self, url, clients, processes, rate, connect_cap_s, reconnect_cap_s, jitter_s, max_pending):
+        super().__init__(url, clients, processes, rate, connect_cap_s, record=False, max_pending=max_pending,
+                         main=_holder_main, extra_spec={"reconnect_cap_s": reconnect_cap_s, "jitter_s": jitter_s,
+                                                             "open_timeout": 20, "open_attempts": 3})
 
     @staticmethod
     def _merge(replies):
@@ -401,17 +375,6 @@ class Holders:
 
     def pids(self):
         return [p.pid for p in self.procs]
-
-    def close(self):
-        try:
-            self._ask("close", timeout=120)
-        except Exception:
-            pass
-        for proc in self.procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,8 +487,8 @@ def workload_w4b(stack, args, results, meter, log):
             f"idle connections ({len(probes)} of them in a group of {len(probe_users)}) from {len(sources)} source addresses, "
             f"{processes} processes, {args.w4b_rate}/s, cap {args.w4b_cap} s")
         t0 = time.monotonic()
-        holders = Holders("127.0.0.1", nginx.port, clients, processes, args.w4b_rate, args.w4b_cap, args.w4b_reconnect_cap,
-                          args.w4b_jitter, args.w4b_pending)
+        holders = Holders(f"ws://127.0.0.1:{nginx.port}/ws/notifications", clients, processes, args.w4b_rate, args.w4b_cap,
+                          args.w4b_reconnect_cap, args.w4b_jitter, args.w4b_pending)
         # RSS against connections while they open (the chart), from the daemons' own gauge.
         curve = []
         ready_box = {}
@@ -541,7 +504,8 @@ def workload_w4b(stack, args, results, meter, log):
         time.sleep(2)
         after = per_daemon(daemons)
         curve.append(after)
-        result.update(connected=ready["connected"], failed=ready["failed"], failures=ready.get("failures", {}),
+        result.update(connected=ready["connected"], failed=ready["failed"], retried=ready["retried"],
+                      failures=ready.get("failures", {}),
                       connect_s=connect_s, curve=curve, sources=len(sources), probes=len(probes))
         rows_out = []
         for i, (b, a) in enumerate(zip(before, after)):
@@ -553,7 +517,8 @@ def workload_w4b(stack, args, results, meter, log):
         held = sum(r["connections"] for r in rows_out)
         growth = sum(r["rss_after_kb"] - r["rss_before_kb"] for r in rows_out)
         result.update(per_daemon=rows_out, held=held, kb_per_connection=growth / max(held, 1))
-        log(f"W4b: {ready['connected']} connected, {ready['failed']} failed {ready.get('failures') or ''} in {connect_s:.1f} s; "
+        log(f"W4b: {ready['connected']} connected, {ready['failed']} failed after 3 attempts ({ready['retried']} attempts "
+            f"retried; errors {ready.get('failures') or 'none'}) in {connect_s:.1f} s; "
             f"daemons hold {held}; RSS growth {growth / 1024:.1f} MB = {result['kb_per_connection']:.2f} KB per connection")
 
         # W2 through the same nginx while they are held.
@@ -647,29 +612,31 @@ def restart(stack, args, result, daemons, nginx, holders, signer, probe_users, g
 def add_arguments(parser):
     push_port = int(os.environ.get("PUSH_PORT", 28190))
     push_metrics_port = int(os.environ.get("PUSH_METRICS_PORT", 29465))
-    parser.add_argument("--w4b-connections", type=int, default=100_000, help="idle connections W4b holds in all")
-    parser.add_argument("--w4b-daemons", type=int, default=6, help="push daemons of W4b's own (0: one per --w4b-per-daemon)")
-    parser.add_argument("--w4b-per-daemon", type=int, default=17_000)
-    parser.add_argument("--w4b-processes", type=int, default=0, help="holder processes (0: one per --w4b-per-process)")
-    parser.add_argument("--w4b-per-process", type=int, default=12_500)
-    parser.add_argument("--w4b-nginx-workers", type=int, default=0,
-                        help=f"0: enough for two descriptors per connection at 80 %% of {NGINX_WORKER_CONNECTIONS} per worker")
-    parser.add_argument("--w4b-port-base", type=int, default=push_port + 1, help="the W4b daemons' push_listen ports from here")
-    parser.add_argument("--w4b-metrics-port-base", type=int, default=push_metrics_port + 1,
-                        help="their push_metrics_listen ports from here")
-    parser.add_argument("--w4b-http-port", type=int, default=push_port + 9, help="W4b's nginx")
-    parser.add_argument("--w4b-users", type=int, default=400, help="users (in no conversation) whose tokens the idle connections share")
-    parser.add_argument("--w4b-probe-users", type=int, default=10, help="members of the group sent to during the restart")
-    parser.add_argument("--w4b-probe-connections", type=int, default=20, help="connections each of them holds")
-    parser.add_argument("--w4b-source-addresses", type=int, default=16, help="127.0.0.2 onwards")
-    parser.add_argument("--w4b-rate", type=int, default=2000, help="connections opened per second (all processes)")
-    parser.add_argument("--w4b-pending", type=int, default=100, help="handshakes in flight per process")
-    parser.add_argument("--w4b-cap", type=int, default=180, help="seconds allowed for opening the connections")
-    parser.add_argument("--w4b-sample-s", type=float, default=1.0, help="RSS samples while connecting (the chart)")
-    parser.add_argument("--w4b-restart", type=int, default=0, help="which W4b daemon to restart")
-    parser.add_argument("--w4b-jitter", type=float, default=5.0, help="a dropped client waits a random 0..this many s")
-    parser.add_argument("--w4b-reconnect-cap", type=float, default=120, help="most seconds for everyone to be back")
-    parser.add_argument("--w4b-send-rate", type=float, default=10, help="messages per second to the group during the restart")
+    options = [  # (flag after --w4b-, type, default, help)
+        ("connections", int, 100_000, "idle connections W4b holds in all"),
+        ("daemons", int, 6, "push daemons of W4b's own (0: one per --w4b-per-daemon)"),
+        ("per-daemon", int, 17_000, "connections per daemon when --w4b-daemons is 0"),
+        ("processes", int, 0, "holder processes (0: one per --w4b-per-process)"),
+        ("per-process", int, 12_500, "connections per holder process when --w4b-processes is 0"),
+        ("nginx-workers", int, 0, f"0: enough for two descriptors per connection at 80 %% of {NGINX_WORKER_CONNECTIONS} per worker"),
+        ("port-base", int, push_port + 1, "the W4b daemons' push_listen ports from here"),
+        ("metrics-port-base", int, push_metrics_port + 1, "their push_metrics_listen ports from here"),
+        ("http-port", int, push_port + 9, "W4b's nginx"),
+        ("users", int, 400, "users (in no conversation) whose tokens the idle connections share"),
+        ("probe-users", int, 10, "members of the group sent to during the restart"),
+        ("probe-connections", int, 20, "connections each of them holds"),
+        ("source-addresses", int, 16, "127.0.0.2 onwards"),
+        ("rate", int, 2000, "connections opened per second (all processes)"),
+        ("pending", int, 100, "handshakes in flight per process"),
+        ("cap", int, 180, "seconds allowed for opening the connections"),
+        ("sample-s", float, 1.0, "seconds between RSS samples while connecting (the chart)"),
+        ("restart", int, 0, "which W4b daemon to restart"),
+        ("jitter", float, 5.0, "a dropped client waits a random 0..this many s"),
+        ("reconnect-cap", float, 120, "most seconds for everyone to be back"),
+        ("send-rate", float, 10, "messages per second to the group during the restart"),
+    ]
+    for flag, kind, default, text in options:
+        parser.add_argument(f"--w4b-{flag}", type=kind, default=default, help=text)
 
 
 # ---------------------------------------------------------------------------------------------
