@@ -199,6 +199,9 @@ async def _holder_main(pipe, spec):
     n = len(clients)
     conns = [None] * n
     cursors = [None] * n
+    # Whether an event frame came after the current connection's `connected` frame (its cursor
+    # then supersedes the one in `connected`, which may be handled later).
+    moved_on = [False] * n
     probe_ids = {i: [] for i, c in enumerate(clients) if c[2]}
     reconnected = set()  # connections that were dropped by the server and came back
     stats = {"failed": 0, "retried": 0, "reconnects": 0, "reconnect_failures": 0, "resyncs": 0, "drops": 0, "gave_up": 0}
@@ -220,6 +223,7 @@ async def _holder_main(pipe, spec):
             if m.group(1) == b"resync_required":
                 stats["resyncs"] += 1
             cursors[i] = int(m.group(2))
+            moved_on[i] = True
             if ids is not None and m.group(1) == b"new_message":
                 ids.append(json.loads(payload)["message"]["id"])
         return on_frame
@@ -244,9 +248,11 @@ async def _holder_main(pipe, spec):
         token, source, _ = clients[i]
         query = f"?since={cursors[i]}" if cursors[i] is not None else ""
         request = upgrade_request(path + query, f"{host}:{port}", token)
+        moved_on[i] = False
         sock = await asyncio.wait_for(connected_socket(source), timeout)
         proto, first = await open_raw_client(lambda: Holder(i, request), timeout, sock=sock)
-        cursors[i] = first["cursor"]
+        if not moved_on[i]:
+            cursors[i] = first["cursor"]
         conns[i] = proto
 
     async def connected_socket(source):
