@@ -79,7 +79,9 @@ class Daemons:
     def start(self, i):
         env = {**os.environ, "MESSAGING_PUSH_LISTEN": f"127.0.0.1:{self.ports[i]}",
                "MESSAGING_PUSH_METRICS_LISTEN": f"127.0.0.1:{self.metrics_ports[i]}",
-               "MESSAGING_PUSH_DAEMON_ID": f"w4b-{i}"}
+               "MESSAGING_PUSH_DAEMON_ID": f"w4b-{i}",
+               # ~40 connections per user per daemon (scripts/bench.sh sets 1,000 for W4 as well).
+               "MESSAGING_PUSH_MAX_CONNECTIONS_PER_USER": os.environ.get("MESSAGING_PUSH_MAX_CONNECTIONS_PER_USER", "1000")}
         log = open(os.path.join(self.log_dir, f"push-daemon-w4b-{i}.log"), "a")
         self.procs[i] = subprocess.Popen([self.binary, "--config", self.config], env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, preexec_fn=_die_with_parent)
@@ -122,7 +124,7 @@ class Daemons:
             _stop_process(proc)
 
 
-def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir):
+def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir, upstream_sources):
     """The stack's nginx template (nginx/dev/nginx.conf.template) for W4b: `workers` processes
     that each hold up to 20,000 descriptors, accepts spread by `reuseport`, and an upstream of
     every W4b daemon (least_conn, max_fails=0: nginx counts a WebSocket's success only when it
@@ -130,6 +132,12 @@ def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir):
     fail_timeout; a refused connect simply goes to the next daemon, proxy_next_upstream)."""
     text = open(os.path.join(root, "nginx/dev/nginx.conf.template")).read()
     servers = "".join(f"        server 127.0.0.1:{p} max_fails=0;\n" for p in daemon_ports)
+    # nginx's connections to the daemons from several source addresses: connect() prefers even
+    # ports, so one (source, daemon) pair fills at ~14,000 connections and each further connect()
+    # then scans the whole range (W4b slowed to a few a second at 14,900 per daemon).
+    shares = "".join(f"        {100 / len(upstream_sources):.2f}% {a};\n" for a in upstream_sources[:-1])
+    split = (f'    split_clients "$remote_addr$remote_port" $w4b_upstream_source {{\n{shares}'
+             f"        * {upstream_sources[-1]};\n    }}\n\n")
     replacements = [
         ("worker_processes 1;", f"worker_processes {workers};"),
         ("worker_rlimit_nofile 20000;", f"worker_rlimit_nofile {FD_LIMIT};"),
@@ -137,8 +145,10 @@ def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir):
         ("pid @STACK_DIR@/run/nginx.pid;", f"pid {run_dir}/nginx.pid;"),
         ("error_log @STACK_DIR@/log/nginx-error.log", f"error_log {run_dir}/nginx-error.log"),
         ("@STACK_DIR@/log/nginx-access.log", f"{run_dir}/nginx-access.log"),
-        ("listen 127.0.0.1:@HTTP_PORT@;", f"listen 127.0.0.1:{http_port} reuseport backlog=4096;"),
+        ("listen 127.0.0.1:@HTTP_PORT@;", f"listen 127.0.0.1:{http_port} reuseport backlog=4096;\n"
+                                          "        proxy_bind $w4b_upstream_source;"),
         ("        server @PUSH_ADDRESS@;\n", "        least_conn;\n" + servers),
+        ("    upstream messaging_push {", split + "    upstream messaging_push {"),
     ]
     for old, new in replacements:
         if old not in text:
@@ -152,14 +162,14 @@ def nginx_config(stack, root, http_port, daemon_ports, workers, run_dir):
 class ScaleNginx:
     """An nginx of W4b's own, in the foreground (`daemon off`) as a child of the bench."""
 
-    def __init__(self, stack, root, http_port, daemon_ports, workers, run_dir):
+    def __init__(self, stack, root, http_port, daemon_ports, workers, run_dir, upstream_sources):
         self.port = http_port
         self.workers = workers
         self.run_dir = run_dir
         # In the stack's nginx folder: the snippets include fastcgi_params relative to the config.
         self.conf = os.path.join(stack.dir, "nginx", "w4b-nginx.conf")
         with open(self.conf, "w") as f:
-            f.write(nginx_config(stack, root, http_port, daemon_ports, workers, run_dir))
+            f.write(nginx_config(stack, root, http_port, daemon_ports, workers, run_dir, upstream_sources))
         self.prefix = os.path.join(stack.dir, "nginx")
         self.proc = None
 
@@ -204,6 +214,7 @@ async def _holder_main(pipe, spec):
     moved_on = [False] * n
     probe_ids = {i: [] for i, c in enumerate(clients) if c[2]}
     reconnected = set()  # connections that were dropped by the server and came back
+    marked = []  # the probes connected at "mark"
     stats = {"failed": 0, "retried": 0, "reconnects": 0, "reconnect_failures": 0, "resyncs": 0, "drops": 0, "gave_up": 0}
     failures = {}
     state = {"closing": False, "reconnect_until": 0.0}
@@ -324,13 +335,14 @@ async def _holder_main(pipe, spec):
         elif command == "reconnect_window":  # allow reconnecting for arg seconds from now
             state["reconnect_until"] = time.monotonic() + arg
             pipe.send(("ok", None))
-        elif command == "mark":  # probes start recording
+        elif command == "mark":  # the probes connected now start recording
             for ids in probe_ids.values():
                 ids.clear()
             reconnected.clear()
+            marked[:] = [i for i in sorted(probe_ids) if conns[i] is not None]
             pipe.send(("ok", None))
         elif command == "probes":
-            pipe.send(("probes", [(probe_ids[i], i in reconnected) for i in sorted(probe_ids)]))
+            pipe.send(("probes", [(probe_ids[i], i in reconnected) for i in marked]))
         elif command == "close":
             state["closing"] = True
             live = [c for c in conns if c is not None]
@@ -475,7 +487,8 @@ def workload_w4b(stack, args, results, meter, log):
             daemons.start(i)
         for i in range(count):
             daemons.wait_listening(i)
-        nginx = ScaleNginx(stack, root, args.w4b_http_port, daemons.ports, workers, run_dir)
+        upstream_sources = [f"127.0.1.{i}" for i in range(1, 1 + args.w4b_upstream_sources)]
+        nginx = ScaleNginx(stack, root, args.w4b_http_port, daemons.ports, workers, run_dir, upstream_sources)
         nginx.start()
         signer = Signer(stack.config)
         idle_users = ensure_users(stack, "wsb4b_", args.w4b_users)  # in no conversation, as W4's
@@ -484,7 +497,8 @@ def workload_w4b(stack, args, results, meter, log):
         sources = [f"127.0.0.{i}" for i in range(2, 2 + args.w4b_source_addresses)]
         probes = [(signer.token(u), None, True) for u in probe_users[1:] for _ in range(args.w4b_probe_connections)]
         idle_tokens = [signer.token(u, ttl=4 * 3600) for u in idle_users]
-        clients = [(idle_tokens[i % len(idle_tokens)], None, False) for i in range(total - len(probes))] + probes
+        # The group's connections first: a connect phase cut short by its cap still has them all.
+        clients = probes + [(idle_tokens[i % len(idle_tokens)], None, False) for i in range(total - len(probes))]
         clients = [(token, sources[i % len(sources)], probe) for i, (token, _, probe) in enumerate(clients)]
         time.sleep(1)
         before = per_daemon(daemons)
@@ -631,7 +645,8 @@ def add_arguments(parser):
         ("users", int, 400, "users (in no conversation) whose tokens the idle connections share"),
         ("probe-users", int, 10, "members of the group sent to during the restart"),
         ("probe-connections", int, 20, "connections each of them holds"),
-        ("source-addresses", int, 16, "127.0.0.2 onwards"),
+        ("source-addresses", int, 16, "the holders' source addresses, 127.0.0.2 onwards"),
+        ("upstream-sources", int, 4, "nginx's source addresses towards the daemons, 127.0.1.1 onwards"),
         ("rate", int, 2000, "connections opened per second (all processes)"),
         ("pending", int, 100, "handshakes in flight per process"),
         ("cap", int, 180, "seconds allowed for opening the connections"),
