@@ -623,7 +623,8 @@ def restart(stack, args, result, daemons, nginx, holders, signer, probe_users, g
     back = f"{back_s:.1f} s" if back_s is not None else f"NOT within {args.w4b_reconnect_cap:.0f} s ({status['open']} open)"
     log(f"W4b: daemon {victim} stopped in {stopped_s:.1f} s, listening again {up_s:.1f} s after the kill; "
         f"{r['drops']} connections dropped; all {expected_open} back after {back} ({r['reconnects']} reconnects, "
-        f"{r['reconnect_failures']} refused and retried, {r['resyncs']} resync_required); connections per daemon now {r['after']}")
+        f"{r['reconnect_failures']} refused and retried, {r['resyncs']} resync_required); connections per daemon now {r['after']}; "
+        f"errors since connecting: {r['failures'] or 'none'}")
     log(f"W4b: peak CPU during the storm (cores): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(peak.peaks.items())))
     log(f"W4b: {len(sent)} messages sent during the restart ({errors[0]} send errors) to {len(probes)} group connections "
         f"({moved} of them reconnected): lost {lost}, duplicates {duplicates}")
