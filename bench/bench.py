@@ -25,6 +25,7 @@ import floor  # noqa: E402  (W2's floor: a durable send, a bare WebSocket delive
 import charts  # noqa: E402  (docs/bench/*.png)
 import mixed  # noqa: E402  (W7: W1, W2 and W3-200 at once)
 import targets  # noqa: E402  (issue 17's targets, met or not)
+import w4b  # noqa: E402  (W4b: 100,000 idle connections over several daemons)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -367,6 +368,7 @@ def table(results):
     rows += noisy_neighbour.rows(results)
     for name, r in results.get("W6", {}).items():
         rows.append((f"{name} p50 / p99", f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms ({r['errors']} errors)", "p99 ≤ 50 ms"))
+    rows += w4b.rows(results)
     rows += results.get("directory_rows", [])
     for name, value in results.get("extra_rows", []):
         rows.append((name, value, ""))
@@ -391,19 +393,20 @@ def main():
     ws_workloads.add_arguments(parser)
     noisy_neighbour.add_arguments(parser)
     mixed.add_arguments(parser)
-    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W5,W6,W7,W8,W9")
+    w4b.add_arguments(parser)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W4B,W5,W6,W7,W8,W9", help="comma-separated workloads: W1,W2,W3,W4,W4B,W5,W6,W7,W8,W9")
     parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--charts-dir", default=os.path.join(ROOT, "docs/bench"), help="where the charts (PNG) go")
     args = parser.parse_args()
     stack = Stack(args.stack_dir, args.http_port, args.admin)
     results = {}
     wanted = set(w.strip().upper() for w in args.only.split(","))
-    unknown = wanted - {"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"}
+    unknown = wanted - {"W1", "W2", "W3", "W4", "W4B", "W5", "W6", "W7", "W8", "W9"}
     if unknown:
         parser.error(f"unknown workloads in --only: {', '.join(sorted(unknown))}")
     if "W1" in wanted:
         workload_w1(stack, args, results)
-    if wanted & {"W2", "W3", "W4", "W9"}:
+    if wanted & {"W2", "W3", "W4", "W4B", "W9"}:
         meter = CPUMeter(stack)
         if "W2" in wanted:
             ws_workloads.workload_w2(stack, args, results, meter, log, timeline_dir=os.environ.get("MESSAGING_STAGE_TIMELINE"))
@@ -412,6 +415,8 @@ def main():
             ws_workloads.workload_w3(stack, args, results, meter, log)
         if "W4" in wanted:
             ws_workloads.workload_w4(stack, args, results, meter, log)
+        if "W4B" in wanted:
+            w4b.workload_w4b(stack, args, results, meter, log)
         if "W9" in wanted:
             noisy_neighbour.workload_w9(stack, args, results, meter, log)
     if "W7" in wanted:
@@ -428,7 +433,9 @@ def main():
     rendered = table(results) + "\n\n" + targets.table(results)
     print(rendered)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    images = charts.write_all(results, args.charts_dir)
+    w4b_chart = w4b.chart(results, args.charts_dir)
+    images = charts.write_all(results, args.charts_dir,
+                              [(os.path.basename(w4b_chart), "W4b memory against connections")] if w4b_chart else [])
     section = f"## Latest run ({stamp})\n\nMachine: {machine()}. Command: `make bench` " \
               f"(release build, {args.senders} senders, {args.duration} s per load).\n\n{rendered}\n\n{images}\n"
     write_latest(args.output, section)

@@ -222,6 +222,48 @@ class RawClient(asyncio.Protocol):
             self.transport.close()
 
 
+def upgrade_request(path, host_port, token):
+    """The bytes of a WebSocket upgrade request (RawClient) with a bearer token."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (f"GET {path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+
+
+async def open_raw_client(make_protocol, timeout, **connect_kwargs):
+    """loop.create_connection(make_protocol, **connect_kwargs) for a RawClient, then its upgrade
+    and first frame, which must be `connected`. Returns (the protocol, that frame as a dict)."""
+    _, proto = await asyncio.wait_for(asyncio.get_running_loop().create_connection(make_protocol, **connect_kwargs), timeout)
+    try:
+        await asyncio.wait_for(proto.opened, timeout)
+        first = json.loads(await asyncio.wait_for(proto.first, timeout))
+    except BaseException:
+        proto.transport.close()
+        raise
+    if first.get("type") != "connected":
+        proto.close()
+        raise RuntimeError(f"first frame {first}")
+    return proto, first
+
+
+async def open_paced(count, rate, cap_s, open_timeout, pending, open_one):
+    """Starts open_one(i) for i in 0..count-1, `rate` a second, each after acquiring `pending` (a
+    semaphore open_one releases), none after `cap_s`; waits for them (bounded). The started tasks."""
+    started = time.monotonic()
+    deadline = started + cap_s
+    tasks = []
+    for i in range(count):
+        delay = started + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.monotonic() > deadline:
+            break
+        await pending.acquire()
+        tasks.append(asyncio.get_running_loop().create_task(open_one(i)))
+    if tasks:
+        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.monotonic() + open_timeout))
+    return tasks
+
+
 async def _receiver_main(pipe, spec):
     from websockets.asyncio.client import connect
 
@@ -274,23 +316,11 @@ async def _receiver_main(pipe, spec):
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
 
     async def open_raw(i, token, source):
-        key = base64.b64encode(os.urandom(16)).decode()
-        request = (f"GET {path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        request = upgrade_request(path, host_port, token)
         host, port = host_port.rsplit(":", 1)
         kwargs = {"local_addr": (source, 0)} if source else {}
-        timeout = spec.get("open_timeout", 20)
-        _, proto = await asyncio.wait_for(asyncio.get_running_loop().create_connection(
-            lambda: RawClient(request, raw_frame(i)), host, int(port), **kwargs), timeout)
-        try:
-            await asyncio.wait_for(proto.opened, timeout)
-            first = json.loads(await asyncio.wait_for(proto.first, timeout))
-        except BaseException:
-            proto.transport.close()
-            raise
-        if first.get("type") != "connected":
-            proto.close()
-            raise RuntimeError(f"first frame {first}")
+        proto, _ = await open_raw_client(lambda: RawClient(request, raw_frame(i)), spec.get("open_timeout", 20),
+                                         host=host, port=int(port), **kwargs)
         conns[i] = proto
         state["connected"] += 1
 
@@ -318,19 +348,8 @@ async def _receiver_main(pipe, spec):
             pending.release()
 
     started = time.monotonic()
-    deadline = started + spec["connect_cap_s"]
-    tasks = []
-    for i, (token, source) in enumerate(clients):
-        due = started + i / rate
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if time.monotonic() > deadline:
-            break
-        await pending.acquire()
-        tasks.append(asyncio.get_running_loop().create_task(open_one(i, token, source)))
-    if tasks:
-        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.monotonic() + spec.get("open_timeout", 20)))
+    tasks = await open_paced(len(clients), rate, spec["connect_cap_s"], spec.get("open_timeout", 20), pending,
+                             lambda i: open_one(i, *clients[i]))
     connect_seconds = time.monotonic() - started
     pipe.send(("ready", {"connected": state["connected"], "failed": state["failed"] + (len(clients) - len(tasks)),
                          "not_attempted": len(clients) - len(tasks), "failures": failures, "connect_s": connect_seconds,
@@ -386,9 +405,10 @@ async def _receiver_main(pipe, spec):
             return
 
 
-def _receiver_process(pipe, spec):
+def _child_process(main, pipe, spec):
+    """A receiver child's body: asyncio.run(main(pipe, spec)), its failure sent to the parent."""
     try:
-        asyncio.run(_receiver_main(pipe, spec))
+        asyncio.run(main(pipe, spec))
     except Exception as error:
         pipe.send(("error", f"{type(error).__name__}: {error}"))
 
@@ -396,7 +416,10 @@ def _receiver_process(pipe, spec):
 class Receivers:
     """N child processes holding WebSocket connections; `clients` is split round-robin."""
 
-    def __init__(self, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200, client="websockets"):
+    def __init__(self, url, clients, processes, rate, connect_cap_s, record=True, max_pending=200, client="websockets",
+                 main=None, extra_spec=None):
+        """`main(pipe, spec)` is each child's coroutine (default: these receivers); `extra_spec` is
+        added to each child's spec."""
         ctx = multiprocessing.get_context("fork")
         self.pipes, self.procs = [], []
         per = [clients[i::processes] for i in range(processes)]
@@ -405,8 +428,8 @@ class Receivers:
                 continue
             parent, child = ctx.Pipe()
             spec = {"url": url, "clients": part, "rate": rate / processes, "connect_cap_s": connect_cap_s,
-                    "record": record, "max_pending": max_pending, "client": client}
-            proc = ctx.Process(target=_receiver_process, args=(child, spec), daemon=True)
+                    "record": record, "max_pending": max_pending, "client": client, **(extra_spec or {})}
+            proc = ctx.Process(target=_child_process, args=(main or _receiver_main, child, spec), daemon=True)
             proc.start()
             child.close()
             self.pipes.append(parent)

@@ -19,7 +19,7 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
     packages+=(wrk)
-    # matplotlib draws the charts in docs/bench/ (bench/charts.py).
+    # matplotlib draws the charts in docs/bench/ (bench/charts.py, bench/w4b.py).
     python_packages+=('websockets>=12' matplotlib)
 fi
 
