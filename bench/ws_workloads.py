@@ -797,6 +797,44 @@ def workload_w3(stack, args, results, meter, log):
         results[f"W3-{size}"] = delivery_run(stack, args, meter, signer, members, f"W3-{size}", messages, interval_ms / 1000,
                                              processes=args.w3_processes, connect_sender=True, log=log,
                                              client=args.w3_client, direct=args.w3_direct)
+    workload_w3_busy(stack, args, results, meter, log)
+
+
+def workload_w3_busy(stack, args, results, meter, log):
+    """W3 at the large size again, its recipients each in `--w3-busy-conversations` other groups,
+    so the per-event unread totals meet recipients with many memberships (issue 17, target 4). Each
+    other group holds ten recipients and one extra user (small groups: a recipient's contacts, read
+    when they connect, stay few), who left an unread message in one group of five."""
+    size, others, per_group = args.w3_large, args.w3_busy_conversations, 10
+    if others <= 0:
+        return
+    prefix = f"wsb3b_{size}_{RUN}_"
+    members = ensure_users(stack, prefix, size)
+    extra = ensure_users(stack, f"{prefix}x", 1)[0]
+    blocks = -(-size // per_group)
+    started = time.monotonic()
+    # Bulk SQL in one transaction: group g holds the recipients of block g % blocks; the unread
+    # messages are real sends (chat_send_message), so every count is kept as in production.
+    stack.psql(command=f"""
+        CREATE TEMP TABLE busy_rooms AS WITH rooms AS (
+            INSERT INTO chat_rooms (type, name, created_by)
+            SELECT 'group', '{prefix}other ' || g, {extra} FROM generate_series(0, {others * blocks - 1}) g RETURNING id, name)
+        SELECT id, split_part(name, ' ', 2)::int AS g FROM rooms;
+        INSERT INTO chat_room_users (room_id, user_id, role)
+        SELECT r.id, u.id, 'member' FROM busy_rooms r
+        JOIN (SELECT id, substr(username, {len(prefix) + 1})::int AS i FROM users
+              WHERE username IN (SELECT '{prefix}' || g FROM generate_series(1, {size}) g)) u
+          ON (u.i - 1) / {per_group} = r.g % {blocks}
+        UNION ALL SELECT r.id, {extra}, 'admin' FROM busy_rooms r;
+        SELECT count(*) FROM busy_rooms r, LATERAL chat_send_message(r.id, {extra}, 'unread', NULL, NULL, NULL, NULL) s
+        WHERE r.g / {blocks} % 5 = 0;""")
+    log(f"W3-{size} busy: {size} recipients each in {others} other groups of {per_group + 1} "
+        f"(set up in {time.monotonic() - started:.1f} s)")
+    signer = Signer(stack.config)
+    results[f"W3 busy-{size}"] = delivery_run(stack, args, meter, signer, members, f"W3-{size} busy", args.w3_large_messages,
+                                              args.w3_large_interval_ms / 1000, processes=args.w3_processes,
+                                              connect_sender=True, log=log, client=args.w3_client, direct=args.w3_direct)
+    results[f"W3 busy-{size}"]["other_conversations"] = others
 
 
 def workload_w4(stack, args, results, meter, log):
@@ -884,6 +922,8 @@ def add_arguments(parser):
     parser.add_argument("--w3-large", type=int, default=1000)
     parser.add_argument("--w3-large-messages", type=int, default=100)
     parser.add_argument("--w3-large-interval-ms", type=float, default=20)
+    parser.add_argument("--w3-busy-conversations", type=int, default=500,
+                        help="other groups each recipient of the second W3 at the large size is in (0: skip that run)")
     parser.add_argument("--w3-processes", type=int, default=2, help="receiver processes for W3")
     clients = ("websockets", "raw", "c")
     parser.add_argument("--w2-client", choices=clients, default="websockets", help="W2 receivers (and W4's W2)")
@@ -932,6 +972,12 @@ def rows(results):
         if "us_per_delivery" in r:
             out.append((f"{name} CPU per delivery", ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(r["us_per_delivery"].items()))
                         + f" ({r.get('client', '?')} receivers)", ""))
+    for name in (k for k in results if k.startswith("W3 busy-")):
+        busy, fresh = results[name], results.get("W3-" + name[8:])
+        if fresh:
+            out.append((f"W3-{name[8:]}, recipients in {busy['other_conversations']} other conversations: p99 busy ÷ fresh",
+                        f"{busy['p99_ms'] / max(fresh['p99_ms'], 1e-9):.2f} ({busy['p99_ms']:.2f} ÷ {fresh['p99_ms']:.2f} ms; "
+                        f"busy p50 {busy['p50_ms']:.2f} ms, missing {busy['missing']})", "≤ 1.2"))
     w4 = results.get("W4")
     if w4:
         out.append(("W4 idle connections in one daemon", f"{w4['connected']} of {w4['target']} attempted "

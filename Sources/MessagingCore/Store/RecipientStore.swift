@@ -54,19 +54,24 @@ public struct RecipientStore {
         }
     }
 
-    /// Per user: unread messages in total and in `roomId` (`last_seq - last_read_seq`, less the
-    /// deleted messages after the marker), whether they muted `roomId`, and whether they blocked
-    /// `actorId`. Users without any membership are absent.
+    /// Per user: unread messages in total (kept in `chat_user_unread` by the write transactions,
+    /// migration 0023) and in `roomId` (`last_seq - last_read_seq`, less the deleted messages after
+    /// the marker), whether they muted `roomId`, and whether they blocked `actorId`. A few index
+    /// probes per user, however many conversations they are in. Users without any membership are
+    /// absent (looked for only when they are not in `roomId`: probing every recipient's memberships
+    /// cost more than the rest of the query).
     public func unreadCounts(users: [Int64], roomId: Int64, actorId: Int64? = nil) throws(PostgresError) -> [Int64: Unread] {
         guard !users.isEmpty else { return [:] }
         let result = try db.query("""
-            SELECT m.user_id, coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)), 0)::bigint,
-                   coalesce(sum(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0)) FILTER (WHERE m.room_id = $2), 0)::bigint,
-                   coalesce(bool_or(m.muted) FILTER (WHERE m.room_id = $2), false),
-                   EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = m.user_id AND k.blocked_id = $3)
-            FROM chat_room_users m JOIN chat_rooms r ON r.id = m.room_id
-            WHERE m.user_id = ANY ($1::bigint[])
-            GROUP BY m.user_id
+            SELECT u.id, coalesce(t.total, 0),
+                   coalesce(greatest(r.last_seq - m.last_read_seq - m.unread_deleted, 0), 0)::bigint,
+                   coalesce(m.muted, false),
+                   EXISTS (SELECT 1 FROM user_blocks k WHERE k.blocker_id = u.id AND k.blocked_id = $3)
+            FROM unnest($1::bigint[]) AS u(id)
+            LEFT JOIN chat_user_unread t ON t.user_id = u.id
+            LEFT JOIN chat_room_users m ON m.room_id = $2 AND m.user_id = u.id
+            LEFT JOIN chat_rooms r ON r.id = m.room_id
+            WHERE m.user_id IS NOT NULL OR EXISTS (SELECT 1 FROM chat_room_users any_room WHERE any_room.user_id = u.id)
             """, [PostgresBigintArray(users), roomId, actorId])
         var counts: [Int64: Unread] = [:]
         for row in 0..<result.rowCount {
