@@ -38,7 +38,7 @@ def w1_throughput(results, out_dir):
 
 
 def latency_cdf(results, out_dir):
-    shown = [name for name in results if name == "W2" or name.startswith(("W3-", "W7 ", "W4b W2"))]
+    shown = [name for name in results if name == "W2" or name.startswith(("W3-", "W3 busy", "W7 ", "W4b W2"))]
     series = [(name, results[name]["samples_ms"]) for name in shown if results[name].get("samples_ms")]
     if not series:
         return None

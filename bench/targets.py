@@ -46,7 +46,7 @@ def rows(results):
     else:
         add("3. W7 mixed workload", **_missing("W7"))
 
-    fresh, busy = results.get("W3-1000"), results.get("W3-1000 busy")
+    fresh, busy = results.get("W3-1000"), results.get("W3 busy-1000")
     if fresh and busy:
         ratio = busy["p99_ms"] / fresh["p99_ms"]
         add("4. W3-1000, recipients in 500 conversations each, p99 ≤ 1.2 × fresh",
