@@ -87,7 +87,7 @@ async def run(args):
         # (function names come from the symbol table).
         stripped = out_file + ".push-daemon"
         subprocess.run(["objcopy", "--strip-debug", command[0], stripped], check=True)
-        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--collect-atstart=no", stripped] + command[1:]
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--instr-atstart=no", stripped] + command[1:]
     # Under callgrind the daemon runs some 50 times slower: no idle timeouts while clients connect.
     daemon = subprocess.Popen(command, env=dict(os.environ, MESSAGING_CONFIG=args.config, MESSAGING_PUSH_IDLE_TIMEOUT_SECONDS="3600",
                                                  MESSAGING_PUSH_PING_SECONDS="1200"),
@@ -136,9 +136,9 @@ async def run(args):
     print(f"daemon CPU {total:.3f} s = {total / deliveries * 1e6:.2f} us per delivery; by thread: "
           + ", ".join(f"{name} {seconds:.3f}" for name, seconds in sorted(cpu.items(), key=lambda x: -x[1]) if seconds > 0))
     if args.mode == "callgrind":
-        dumps = sorted(f for f in os.listdir(os.path.dirname(out_file)) if f.startswith(os.path.basename(out_file)) and not f.endswith(".log"))
+        dumps = sorted(f for f in os.listdir(os.path.dirname(out_file)) if f.startswith(os.path.basename(out_file)) and f[len(os.path.basename(out_file)) + 1:].isdigit())
         dump = os.path.join(os.path.dirname(out_file), dumps[-1])
-        annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", dump], check=True, capture_output=True, text=True).stdout
+        annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", dump], check=True, capture_output=True).stdout.decode(errors="replace")
         totals = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", annotated, re.M)
         instructions = int(totals.group(1).replace(",", ""))
         print(f"instructions {instructions:,} = {instructions / deliveries:,.0f} per delivery  (dump {dump})")

@@ -3,7 +3,7 @@
 # Debian and Python packages (`.ci/run` calls this too). Debian packages need root (CI runs as
 # root); without root, missing ones are listed instead.
 #   WITH_TEST_TOOLS=1   also what the tests need (Chromium for the browser tests, pytest, ...)
-#   WITH_BENCH_TOOLS=1  also what `make bench` needs (wrk, the WebSocket client library)
+#   WITH_BENCH_TOOLS=1  also what `make bench` needs (wrk, the WebSocket client library, matplotlib)
 set -euo pipefail
 
 # patroni and etcd-server: the replicated cluster (scripts/cluster.sh), which the tests run too.
@@ -19,7 +19,8 @@ if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
 fi
 if [ "${WITH_BENCH_TOOLS:-0}" = 1 ]; then
     packages+=(wrk)
-    python_packages+=('websockets>=12')
+    # matplotlib draws the charts in docs/bench/ (bench/charts.py).
+    python_packages+=('websockets>=12' matplotlib)
 fi
 
 missing=()

@@ -7,9 +7,9 @@
 #   scripts/stack.sh status   what is running
 #
 # Settings (environment): STACK_DIR (var/dev), HTTP_PORT (8080), PG_PORT (55432), PUSH_PORT (8090),
-# HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (2),
+# HOOKS_DIR (the repo's lua/), BUILD_CONFIG (debug or release), SKIP_BUILD (1: use the binaries already built), FCGI_WORKERS (1),
 # NGINX_TOKEN_RATE (50: nginx/messaging-limits.conf's requests per second per bearer token),
-# FCGI_THREADS (4), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
+# FCGI_THREADS (16), LOG_LEVEL (info), STAFF_USER_IDS (none), METRICS_PORT (9464) and PUSH_METRICS_PORT (9465): the
 # Prometheus endpoints of the pool and the daemon, on 127.0.0.1. Platform identity (docs/DEPLOY.md,
 # "Connecting a platform"): JWKS, JWKS_REFRESH_SECONDS, JWKS_MIN_REFRESH_SECONDS, JWT_ISSUER,
 # JWT_AUDIENCE, JWT_LEEWAY_SECONDS (30), PROVISION_USERS (off), PROFILE_SYNC_SECONDS (60). Retention:
@@ -96,8 +96,8 @@ database_url = ${DATABASE_URL:-host=$dir/sock port=$PG_PORT user=messaging dbnam
 jwt_secret = $secret
 fcgi_listen = unix:$RUN/fcgi.sock
 fcgi_socket_mode = 0666
-fcgi_workers = ${FCGI_WORKERS:-2}
-fcgi_threads = ${FCGI_THREADS:-4}
+fcgi_workers = ${FCGI_WORKERS:-1}
+fcgi_threads = ${FCGI_THREADS:-16}
 push_listen = 127.0.0.1:$PUSH_PORT
 metrics_listen = 127.0.0.1:${METRICS_PORT:-9464}
 push_metrics_listen = 127.0.0.1:${PUSH_METRICS_PORT:-9465}

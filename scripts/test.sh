@@ -16,6 +16,9 @@ swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tail -n 15
 export STACK_DIR=$ROOT/var/test HTTP_PORT=${TEST_HTTP_PORT:-18080} PG_PORT=${TEST_PG_PORT:-15433} PUSH_PORT=${TEST_PUSH_PORT:-18090}
 export METRICS_PORT=${TEST_METRICS_PORT:-19464} PUSH_METRICS_PORT=${TEST_PUSH_METRICS_PORT:-19465}
 export TEST_ROUTES=true LOG_LEVEL=${LOG_LEVEL:-info}
+# Two worker processes (production's default is one): the tests of what holds across processes
+# (one rate limit, a worker killed while the other serves, group commits side by side) need two.
+export FCGI_WORKERS=${TEST_FCGI_WORKERS:-2} FCGI_THREADS=${TEST_FCGI_THREADS:-8}
 # Tests send in bursts from one user: the stack's limits are generous, and the rate-limit tests
 # give their own users tight ones (messaging-admin rate-limit set).
 # nginx's per-token limit (messaging-limits.conf) likewise.

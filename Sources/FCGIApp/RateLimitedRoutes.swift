@@ -22,24 +22,43 @@ enum RateLimitedRoutes {
         "GET /api/users": .search,
     ]
 
+    /// Actions whose token the handler takes in its own write transaction (a send's, in
+    /// SendBatcher: one commit for both); `check` consults only the memo of refusals for them.
+    static let takenByTheHandler: Set<RateAction> = [.send]
+
     /// Takes a token for `caller` if the route is limited; a refusal is a 429 with `Retry-After`
     /// and the IETF RateLimit / RateLimit-Policy headers, before the handler stores anything.
     static func check(route: String, caller: Caller, context: WorkerContext) throws {
-        let configuration = context.configuration
-        guard let action = actions[route], let policy = configuration.rateLimits[action] else { return }
-        if configuration.rateLimitExemptStaff,
-           StaffPolicy(staffUserIds: configuration.staffUserIds).isStaff(userId: caller.userId, roles: caller.roles) {
-            return
-        }
+        guard let action = actions[route],
+              let policy = policy(for: action, userId: caller.userId, roles: caller.roles, configuration: context.configuration)
+        else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         if let remembered = context.rateRefusals.refusal(userId: caller.userId, action: action, now: now) {
             throw refusal(action, retryAfterMilliseconds: remembered.retryAfterMilliseconds, policy: remembered.policy)
         }
+        guard !takenByTheHandler.contains(action) else { return }
         let decision = try RateLimitStore(context.database()).take(userId: caller.userId, action: action, policy: policy)
         guard !decision.allowed else { return }
-        context.rateRefusals.remember(userId: caller.userId, action: action, retryAfterMilliseconds: decision.retryAfterMilliseconds,
-                                      policy: decision.policy, now: now)
-        throw refusal(action, retryAfterMilliseconds: decision.retryAfterMilliseconds, policy: decision.policy)
+        throw refused(decision, action: action, userId: caller.userId, context: context)
+    }
+
+    /// The configured policy of `action` for this caller; nil when the action is not limited or
+    /// the caller is staff exempt from limits.
+    static func policy(for action: RateAction, userId: Int64, roles: Set<String>, configuration: Configuration) -> RatePolicy? {
+        guard let policy = configuration.rateLimits[action] else { return nil }
+        if configuration.rateLimitExemptStaff,
+           StaffPolicy(staffUserIds: configuration.staffUserIds).isStaff(userId: userId, roles: roles) {
+            return nil
+        }
+        return policy
+    }
+
+    /// A refused token (taken here or by a handler): remembered for the thread's next requests,
+    /// and the 429 to answer.
+    static func refused(_ decision: RateDecision, action: RateAction, userId: Int64, context: WorkerContext) -> APIError {
+        context.rateRefusals.remember(userId: userId, action: action, retryAfterMilliseconds: decision.retryAfterMilliseconds,
+                                      policy: decision.policy, now: DispatchTime.now().uptimeNanoseconds)
+        return refusal(action, retryAfterMilliseconds: decision.retryAfterMilliseconds, policy: decision.policy)
     }
 
     private static func refusal(_ action: RateAction, retryAfterMilliseconds: Int64, policy: RatePolicy) -> APIError {

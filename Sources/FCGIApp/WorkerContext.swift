@@ -79,7 +79,11 @@ final class WorkerContext {
     }
 
     /// Called between requests: drops a connection the server closed while it sat idle.
-    func prepareForRequest() {
+    /// When this thread accepted the request being answered (monotonic nanoseconds).
+    private(set) var requestAcceptedAt: UInt64 = 0
+
+    func prepareForRequest(acceptedAt: UInt64) {
+        requestAcceptedAt = acceptedAt
         connection?.checkIdleConnection()
     }
 

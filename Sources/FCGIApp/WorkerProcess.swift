@@ -38,7 +38,7 @@ final class WorkerProcess: @unchecked Sendable {  // mutable state is guarded by
         let wakeup = EventWakeup(settings: configuration.databaseSettings(applicationName: "fcgi-app-notify"), logger: logger,
                                  minimumIntervalMicroseconds: configuration.notifyMinIntervalMicroseconds)
         wakeup.start()
-        let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight,
+        let sends = SendBatcher(maxBatchSize: configuration.sendBatchMax, maxConcurrentBatches: configuration.sendBatchesInFlight, wakeup: wakeup,
                                 observe: { [metrics] size, fellBack in metrics.sendBatch(size: size, fellBack: fellBack) })
         let application = Application()
         let ledger = HookFailureLedger(process: "fcgi-app", settings: configuration.databaseSettings(applicationName: "fcgi-app-hooks"), logger: logger)
@@ -104,7 +104,7 @@ final class WorkerProcess: @unchecked Sendable {  // mutable state is guarded by
             active += 1
             state.unlock()
             let started = DispatchTime.now()
-            context.prepareForRequest()
+            context.prepareForRequest(acceptedAt: started.uptimeNanoseconds)
             let request = connection.readRequest()
             let outcome = application.handle(request, context: context)
             connection.write(outcome.response, requestId: request.requestId)

@@ -50,6 +50,12 @@ extension JSON {
         }
     }
 
+    /// A `.raw` fragment parsed into values (nil if it does not parse); any other value as it is.
+    public var parsedIfRaw: JSON? {
+        guard case let .raw(text) = self else { return self }
+        return try? JSON.parse(text)
+    }
+
     /// A copy of this object with `key` set (replaced if present, appended if not).
     public func setting(_ key: String, _ value: JSON) -> JSON {
         guard case var .object(pairs) = self else { return self }

@@ -18,6 +18,10 @@ public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded b
     private let logger: Logger
     private let condition = NSCondition()
     private var pending = false
+    /// The wake-up thread is between taking `pending` and its NOTIFY's return.
+    private var sending = false
+    /// When this process last woke the daemons (a NOTIFY of the thread, or one claimed inline).
+    private var lastSent: UInt64 = 0
 
     private let minimumIntervalNanoseconds: UInt64
 
@@ -35,6 +39,21 @@ public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded b
         condition.unlock()
     }
 
+    /// For a writer about to commit a lone send while this process owes the daemons no wake-up
+    /// (none pending, none being sent, the last one at least the minimum interval ago): true
+    /// means the writer puts the NOTIFY in its own transaction, where PostgreSQL delivers it at
+    /// the commit, a round trip and a thread hand-off sooner than this thread could (issue 17,
+    /// W2's stage timeline). It then counts as the latest wake-up, so the rate bound holds.
+    /// Under load a wake-up is always pending or recent, and commits share this thread's NOTIFYs.
+    public func claimInline() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard !pending, !sending, now >= lastSent &+ minimumIntervalNanoseconds else { return false }
+        lastSent = now
+        return true
+    }
+
     public func start() {
         let thread = Thread { [self] in run() }
         thread.name = "event-wakeup"
@@ -43,25 +62,32 @@ public final class EventWakeup: @unchecked Sendable {  // `pending` is guarded b
 
     private func run() {
         var connection: PostgresConnection?
-        var lastSent: UInt64 = 0
         while true {
             condition.lock()
             while !pending { condition.wait() }
+            let previous = lastSent
             condition.unlock()
             // Under load, one NOTIFY per `minimumInterval` at most: each costs a commit and a log
             // read in every daemon, and the commits made meanwhile ride on the next one. An
             // occasional send (a NOTIFY long ago) goes out at once.
             let now = DispatchTime.now().uptimeNanoseconds
-            if now < lastSent + minimumIntervalNanoseconds {
-                Thread.sleep(forTimeInterval: Double(lastSent + minimumIntervalNanoseconds - now) / 1e9)
+            if now < previous + minimumIntervalNanoseconds {
+                Thread.sleep(forTimeInterval: Double(previous + minimumIntervalNanoseconds - now) / 1e9)
             }
             condition.lock()
             pending = false
-            condition.unlock()
+            sending = true
             lastSent = DispatchTime.now().uptimeNanoseconds
+            condition.unlock()
+            defer {
+                condition.lock()
+                sending = false
+                condition.unlock()
+            }
             do {
                 if connection == nil { connection = try PostgresConnection(settings: settings) }
                 try connection!.execute(script: "NOTIFY \(EventWakeup.channel)")
+                StageTimeline.markShared(.notified)
             } catch {
                 logger.warning("event wake-up failed; daemons will find the events by polling", metadata: ["error": "\(error)"])
                 connection = nil

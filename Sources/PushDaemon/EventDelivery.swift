@@ -49,8 +49,9 @@ final class EventDelivery {
             })
         })
         guard !dispatcher.isEmpty else { return }
+        let traced = StageTimeline.isRecording ? event.tracedMessage : 0
         guard hooksEnabled, let hookEvent = event.kind?.hookEvent else {
-            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            send(dispatcher.unhooked(), of: event, traced: traced, outbox: &outbox)
             return
         }
         let inputs: EventDispatcher<WebSocketSession>.HookInputs
@@ -63,19 +64,26 @@ final class EventDelivery {
         } catch let error as DatabaseError where !error.isConnectionFailure {
             // A hook can never block a delivery: without its input, the frame goes out without `h2ac`.
             logger.error("cannot read the hook's inputs; delivering without h2ac", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
-            send(dispatcher.unhooked(), of: event, outbox: &outbox)
+            send(dispatcher.unhooked(), of: event, traced: traced, outbox: &outbox)
             return
         }
+        StageTimeline.mark(.inputs, message: traced)
         // Frames queued before this event (typing, presence, a resume's replay) leave first: per
         // loop, tasks run in the order they were submitted.
         outbox.flush()
         for (hooks, part) in dispatcher.parts(by: { $0.loopSessions.hooks }) {
-            hooks.submit(HookedShare(dispatcher: part, inputs: inputs, hookEvent: hookEvent))
+            hooks.submit(HookedShare(dispatcher: part, inputs: inputs, hookEvent: hookEvent, traced: traced))
         }
+        StageTimeline.mark(.queued, message: traced)
     }
 
-    private func send(_ frames: [(WebSocketSession, OutboundFrame)], of event: LoggedEvent, outbox: inout Outbox) {
-        for (session, frame) in frames { outbox.add(frame, to: session) }
+    /// `traced`: the message whose stage timeline the frames' writes are marked in (0: none).
+    private func send(_ frames: [(WebSocketSession, OutboundFrame)], of event: LoggedEvent, traced: Int64, outbox: inout Outbox) {
+        for (session, frame) in frames {
+            var frame = frame
+            frame.tracedMessage = traced
+            outbox.add(frame, to: session)
+        }
         DaemonMetrics.shared.framesSent(frames.count, eventCreatedAt: event.createdAt)
     }
 
@@ -89,5 +97,14 @@ final class EventDelivery {
             }
         }
         logger.info("closed a refused account's sessions", metadata: ["user.ids": "\(users)", "reason": "\(reason)"])
+    }
+}
+
+extension LoggedEvent {
+    /// The message a `new_message` event carries, for the stage timeline; 0 for other events.
+    /// Parses the payload: asked only while the timeline records.
+    var tracedMessage: Int64 {
+        guard kind == .newMessage else { return 0 }
+        return (try? JSON.parse(payload))?["id"]?.intValue ?? 0
     }
 }

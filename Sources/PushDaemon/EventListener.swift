@@ -187,6 +187,7 @@ final class EventListener: @unchecked Sendable {  // its state is touched only b
             for notification in try connection.drainNotifications() {
                 switch notification.channel {
                 case .events:
+                    StageTimeline.markShared(.woke)
                     pollRequested = true
                 case .typing:
                     try typing.received(notification.payload, registry: registry, connection: connection, cache: cache, outbox: &outbox)
@@ -262,6 +263,7 @@ final class EventListener: @unchecked Sendable {  // its state is touched only b
             var beyondHorizon = false
             repeat {
                 let (events, moreBeyondHorizon) = try log.batch(after: position, limit: settings.batchSize)
+                if StageTimeline.isRecording { for event in events { StageTimeline.mark(.read, message: event.tracedMessage) } }
                 lastCount = events.count
                 beyondHorizon = moreBeyondHorizon
                 guard !events.isEmpty else { break }

@@ -109,6 +109,8 @@ struct OutboundFrame {
     /// Header and payload, ready for the socket.
     let wire: ByteBuffer
     let headerBytes: Int
+    /// The message whose stage timeline this frame's write is marked in (0: none; StageTimeline).
+    var tracedMessage: Int64 = 0
 
     /// The frame's text (a view of `wire`, no copy).
     var payload: ByteBuffer {

@@ -8,6 +8,8 @@ struct HookedShare: Sendable {
     let dispatcher: EventDispatcher<WebSocketSession>
     let inputs: EventDispatcher<WebSocketSession>.HookInputs
     let hookEvent: HookEvent
+    /// The message whose stage timeline the loop marks (0: none; StageTimeline).
+    let traced: Int64
 }
 
 /// The H2AC work of one event loop: its own decider (a Lua state per loop, made on the loop's own
@@ -45,18 +47,22 @@ final class LoopHooks: @unchecked Sendable {  // confined to `eventLoop`, except
         prepare()
         let createdAt = share.dispatcher.event.createdAt
         guard let decider else {
-            Self.write(share.dispatcher.unhooked(), eventCreatedAt: createdAt)
+            Self.write(share.dispatcher.unhooked(), eventCreatedAt: createdAt, traced: share.traced)
             return
         }
         share.dispatcher.hooked(share.inputs, decide: {
             decider.decisions(for: share.hookEvent, shared: share.inputs.shared, recipients: $0)
         }, deliver: { frames in
-            Self.write(frames, eventCreatedAt: createdAt)
+            StageTimeline.mark(.decided, message: share.traced)
+            Self.write(frames, eventCreatedAt: createdAt, traced: share.traced)
         })
     }
 
-    private static func write(_ frames: [(WebSocketSession, OutboundFrame)], eventCreatedAt: Date?) {
-        for (session, frame) in frames { session.deliver(frame) }
+    private static func write(_ frames: [(WebSocketSession, OutboundFrame)], eventCreatedAt: Date?, traced: Int64) {
+        for (session, frame) in frames {
+            session.deliver(frame)
+            if traced != 0 { StageTimeline.mark(.written, message: traced) }
+        }
         DaemonMetrics.shared.framesSent(frames.count, eventCreatedAt: eventCreatedAt)
     }
 }

@@ -269,6 +269,7 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         var bytes = 0
         for frame in frames { bytes += write(frame, context) }
         finishWrite(context, bytes: bytes)
+        for frame in frames where frame.tracedMessage != 0 { StageTimeline.mark(.written, message: frame.tracedMessage) }
     }
 
     /// One encoded text frame (an event's, from `LoopHooks`), flushed at once.

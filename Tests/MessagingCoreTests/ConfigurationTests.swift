@@ -8,7 +8,7 @@ import Testing
     @Test func defaultsApplyAndEnvironmentOverrides() throws {
         let config = try Configuration.load(path: nil, environment: ["MESSAGING_JWT_SECRET": secret, "MESSAGING_FCGI_WORKERS": "3"])
         #expect(config.fcgiWorkers == 3)
-        #expect(config.fcgiThreads == 4)
+        #expect(config.fcgiThreads == 16)
         #expect(config.pushListen == "127.0.0.1:8090")
         #expect(config.fcgiSocketMode == 0o660)
         #expect(config.webURL == "http://127.0.0.1:8080/")

@@ -81,3 +81,29 @@ def test_staff_are_exempt_and_clearing_restores_the_configured_limit(staff, alic
     # A worker thread that refused alice remembers it for at most a second (RateLimitRefusals).
     assert wait_until(lambda: alice.post(f"/api/messages/{other}", {"content": "the stack's generous limit again"}).status_code == 201,
                       timeout=5, interval=0.2)
+
+
+def test_a_limited_sender_in_a_group_commit_is_refused_alone(alice, bob, carol):
+    """The send token is taken in the send's own transaction (chat_send_messages): when a limited
+    sender's sends share group commits with another user's, only the limited ones are refused,
+    and exactly the burst of them is stored."""
+    limited, free = direct(alice, bob), direct(carol, bob)
+    limit(alice, "send", "1/h:3")
+    jobs = [(alice, limited, f"a{i}") for i in range(12)] + [(carol, free, f"c{i}") for i in range(12)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda job: job[0].post(f"/api/messages/{job[1]}", {"content": job[2]}).status_code, jobs))
+    assert sorted(statuses[:12]) == [201] * 3 + [429] * 9, statuses
+    assert statuses[12:] == [201] * 12, statuses
+    assert len(history(alice, limited)) == 3
+    assert sorted(history(carol, free)) == sorted(f"c{i}" for i in range(12))
+
+
+def test_a_failing_send_still_costs_a_token(alice, bob, carol):
+    """A send refused for another reason stores nothing and rolls its transaction back, but is
+    counted like any limited request: a flood of failing sends is limited too."""
+    theirs = direct(bob, carol)
+    limit(alice, "send", "1/h:2")
+    for _ in range(2):
+        assert alice.post(f"/api/messages/{theirs}", {"content": "not a member"}).status_code in (403, 404)
+    assert_error(alice.post(f"/api/messages/{theirs}", {"content": "not a member"}), 429, "rate_limited")
+    assert_error(alice.post(f"/api/messages/{theirs}", {}), 429, "rate_limited")

@@ -25,10 +25,37 @@ enum MessageHandlers {
     }
 
     static func send(_ exchange: Exchange) throws -> HTTPResponse {
-        let roomId = try exchange.pathId("conversationId")
-        let draft = try draft(from: exchange.body(), maxCharacters: exchange.context.configuration.maxMessageCharacters)
-        let (message, created) = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, connection: try exchange.db)
-        if created { exchange.context.wakeup.poke() }
+        let limit = RateLimitedRoutes.policy(for: .send, userId: exchange.userId, roles: exchange.roles, configuration: exchange.context.configuration)
+        let (message, created, daemonsWoken): (JSON, Bool, Bool)
+        let result: SendBatcher.Result
+        do {
+            let roomId = try exchange.pathId("conversationId")
+            let draft = try draft(from: exchange.body(), maxCharacters: exchange.context.configuration.maxMessageCharacters)
+            result = try exchange.context.sends.send(roomId: roomId, senderId: exchange.userId, draft: draft, limit: limit, connection: try exchange.db)
+        } catch {
+            // A send that fails stored nothing and took no token (its transaction rolled back, or
+            // it never began); it still costs one, as every limited request does, and an empty
+            // bucket answers 429 first, as for any other limited route.
+            if let limit, !((error as? DatabaseError)?.isConnectionFailure ?? false) {
+                let decision = try RateLimitStore(exchange.db).take(userId: exchange.userId, action: .send, policy: limit)
+                if !decision.allowed { throw RateLimitedRoutes.refused(decision, action: .send, userId: exchange.userId, context: exchange.context) }
+            }
+            throw error
+        }
+        switch result {
+        case let .stored(stored, isNew, woken):
+            (message, created, daemonsWoken) = (stored, isNew, woken)
+        case let .rateLimited(decision):
+            throw RateLimitedRoutes.refused(decision, action: .send, userId: exchange.userId, context: exchange.context)
+        }
+        if created {
+            if StageTimeline.isRecording, let id = message.parsedIfRaw?["id"]?.intValue {
+                StageTimeline.mark(.accepted, message: id, at: exchange.context.requestAcceptedAt)
+                StageTimeline.mark(.committed, message: id)
+                if daemonsWoken { StageTimeline.markShared(.notified) }  // delivered at the commit
+            }
+            if !daemonsWoken { exchange.context.wakeup.poke() }
+        }
         return .json(created ? 201 : 200, ["message": message])
     }
 

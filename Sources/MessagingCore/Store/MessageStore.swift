@@ -54,8 +54,9 @@ public struct MessageStore {
         }
     }
 
-    /// Stores the message and its event in one transaction. `created` is false when a retry with
-    /// the same clientMessageId found the original.
+    /// Stores the message and its event (in the caller's transaction, or one of its own).
+    /// `created` is false when a retry with the same clientMessageId found the original.
+    /// REST sends go through SendBatcher instead (group commit, the rate limit in the transaction).
     public func send(roomId: Int64, senderId: Int64, draft: Draft) throws(PostgresError) -> (message: JSON, created: Bool) {
         let result = try db.query(
             "SELECT message, created FROM chat_send_message($1, $2, $3, $4, $5, $6, $7)",
