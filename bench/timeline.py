@@ -7,8 +7,8 @@ message the stages follow one another:
 
   sent (client) → accepted (pool thread has the request) → committed → notified (a NOTIFY
   returned) → woke (the daemon read a NOTIFY) → read (event read from the log) → inputs (hook
-  inputs read) → decided (hook ran, frames rendered) → queued (handed to the event loops) →
-  written (a session's loop wrote it) → received (client)
+  inputs read) → queued (handed to the event loops) → decided (a loop's hook ran for its first
+  recipients, frames rendered) → written (a session's loop wrote it) → received (client)
 
 `notified` and `woke` carry no message id (one NOTIFY covers the commits before it): a message's
 is the first one at or after its previous stage. `written` and `received` happen once per
@@ -29,9 +29,9 @@ STAGES = [  # (label, from, to)
     ("daemon wakes on the NOTIFY", "notified", "woke"),
     ("event read from the log", "woke", "read"),
     ("hook inputs (unread counts, mute)", "read", "inputs"),
-    ("hook + frames rendered", "inputs", "decided"),
-    ("handed to the event loops", "decided", "queued"),
-    ("event loop writes the frame", "queued", "written"),
+    ("handed to the event loops", "inputs", "queued"),
+    ("hook + frames rendered, on the loop", "queued", "decided"),
+    ("event loop writes the frame", "decided", "written"),
     ("nginx + client, frame out", "written", "received"),
 ]
 
@@ -103,7 +103,7 @@ def stages(directory, since, started, per_connection):
         for name in ("accepted", "committed"):
             if name in m:
                 t[name] = min(m[name])
-        for name in ("read", "inputs", "decided", "queued"):
+        for name in ("read", "inputs", "queued", "decided"):
             if name in m:
                 t[name] = min(m[name])
         if "committed" in t and "read" in t:

@@ -28,10 +28,10 @@ public final class StageTimeline: Sendable {
         case read
         /// It read the hook's inputs (unread counts, mute, block).
         case inputs
-        /// The hook decided for every recipient and the frames were rendered.
-        case decided
-        /// The frames were handed to the event loops.
+        /// The listener handed the event to the event loops (each decides for its own sessions).
         case queued
+        /// An event loop's hook decided for its first recipients and their frames were rendered.
+        case decided
         /// One session's event loop wrote its frame to the socket (once per session).
         case written
     }

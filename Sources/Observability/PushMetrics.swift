@@ -10,7 +10,7 @@ import Prometheus
 ///     try metrics.serve(configuration: configuration, logger: logger)   // at start-up
 ///     HookFailures.observe { metrics.common.hookFailures(kind: $0.rawValue) }   // import Hooks
 ///     metrics.clientConnected() / metrics.clientDisconnected()
-///     metrics.frameSent(eventCreatedAt: createdAt)       // per frame written
+///     metrics.framesSent(count, eventCreatedAt: createdAt)   // per batch of frames written
 ///     metrics.listenerReconnected()
 ///     metrics.common.postgresError(error) / metrics.common.postgresReconnects()
 public final class PushMetrics: Sendable {
@@ -46,11 +46,15 @@ public final class PushMetrics: Sendable {
     public func clientConnected() { connectedClients.increment() }
     public func clientDisconnected() { connectedClients.decrement() }
 
-    /// One event frame written to one connection; `eventCreatedAt` is the event row's
-    /// `created_at` (its commit time, near enough), so the lag covers NOTIFY, read and fan-out.
-    public func frameSent(eventCreatedAt: Date?, now: Date = Date()) {
-        framesSent.increment()
-        if let eventCreatedAt { deliveryLag.record(max(0, now.timeIntervalSince(eventCreatedAt))) }
+    /// `count` frames of one event written to as many connections (each one lag observation);
+    /// `eventCreatedAt` is the event row's `created_at` (its commit time, near enough), so the lag
+    /// covers NOTIFY, read and fan-out. One call per batch: the clock is read once.
+    public func framesSent(_ count: Int = 1, eventCreatedAt: Date?, now: Date = Date()) {
+        guard count > 0 else { return }
+        framesSent.increment(by: Int64(count))
+        guard let eventCreatedAt else { return }
+        let lag = max(0, now.timeIntervalSince(eventCreatedAt))
+        for _ in 0..<count { deliveryLag.record(lag) }
     }
 
     public func listenerReconnected() { listenerReconnects.increment() }

@@ -3,21 +3,23 @@ import MessagingCore
 
 /// A live event read from the log, on the listener thread: its effects on this daemon's state
 /// (a deactivated account's sessions end, typing indicators, the recipient cache), then its
-/// frames: recipients and hook inputs read here, frames decided by `EventDispatcher`.
+/// frames: recipients and hook inputs read here; with a hook, each event loop decides, renders
+/// and writes its own sessions' frames (`LoopHooks`), else the one frame goes through the outbox.
 final class EventDelivery {
     private let registry: SessionRegistry
     private let cache: RecipientCache
     private let typing: TypingRelay
     private let resume: ResumeCoordinator
     private let logger: Logger
-    /// The H2AC hooks; nil when hooks are off (frames carry no `h2ac`). Set on the listener thread.
-    var decider: NotificationDecider?
+    /// Whether events with a hook get their `h2ac` (off: frames carry none).
+    private let hooksEnabled: Bool
 
-    init(registry: SessionRegistry, cache: RecipientCache, typing: TypingRelay, resume: ResumeCoordinator, logger: Logger) {
+    init(registry: SessionRegistry, cache: RecipientCache, typing: TypingRelay, resume: ResumeCoordinator, hooksEnabled: Bool, logger: Logger) {
         self.registry = registry
         self.cache = cache
         self.typing = typing
         self.resume = resume
+        self.hooksEnabled = hooksEnabled
         self.logger = logger
     }
 
@@ -48,7 +50,7 @@ final class EventDelivery {
         })
         guard !dispatcher.isEmpty else { return }
         let traced = StageTimeline.isRecording ? event.tracedMessage : 0
-        guard let decider, let hookEvent = event.kind?.hookEvent else {
+        guard hooksEnabled, let hookEvent = event.kind?.hookEvent else {
             send(dispatcher.unhooked(), of: event, traced: traced, outbox: &outbox)
             return
         }
@@ -66,12 +68,13 @@ final class EventDelivery {
             return
         }
         StageTimeline.mark(.inputs, message: traced)
-        dispatcher.hooked(inputs, decide: { decider.decisions(for: hookEvent, shared: inputs.shared, recipients: $0) }, deliver: { frames in
-            StageTimeline.mark(.decided, message: traced)
-            send(frames, of: event, traced: traced, outbox: &outbox)
-            outbox.flush()
-            StageTimeline.mark(.queued, message: traced)
-        })
+        // Frames queued before this event (typing, presence, a resume's replay) leave first: per
+        // loop, tasks run in the order they were submitted.
+        outbox.flush()
+        for (hooks, part) in dispatcher.parts(by: { $0.loopSessions.hooks }) {
+            hooks.submit(HookedShare(dispatcher: part, inputs: inputs, hookEvent: hookEvent, traced: traced))
+        }
+        StageTimeline.mark(.queued, message: traced)
     }
 
     /// `traced`: the message whose stage timeline the frames' writes are marked in (0: none).
@@ -80,8 +83,8 @@ final class EventDelivery {
             var frame = frame
             frame.tracedMessage = traced
             outbox.add(frame, to: session)
-            DaemonMetrics.shared.frameSent(eventCreatedAt: event.createdAt)
         }
+        DaemonMetrics.shared.framesSent(frames.count, eventCreatedAt: event.createdAt)
     }
 
     /// A deactivated (4003) or suspended (4004) account's sessions end; a later session is checked again.

@@ -3,8 +3,9 @@ import MessagingCore
 /// One event's frames for the sessions connected here: who receives it, one H2AC decision per
 /// recipient and focused conversation, and each distinct decision rendered once. A value: the
 /// event, the sessions and the hook's inputs go in, frames per session come out in delivery
-/// order. The listener reads the inputs from the database and hands the frames to the sessions'
-/// event loops. `Target` is the session (`WebSocketSession` in the daemon, anything in tests).
+/// order. The listener reads the inputs from the database and hands each event loop its part
+/// (`parts(by:)`), which that loop decides and renders (`LoopHooks`). `Target` is the session
+/// (`WebSocketSession` in the daemon, anything in tests).
 struct EventDispatcher<Target> {
     /// One connected session of a recipient.
     struct Session {
@@ -23,7 +24,7 @@ struct EventDispatcher<Target> {
     }
 
     /// Recipients decided per hook call before their frames are handed on: the first
-    /// recipients' frames are being written while the next ones are decided.
+    /// recipients' frames are written before the next ones are decided.
     static var chunkSize: Int { 128 }
 
     let event: LoggedEvent
@@ -39,6 +40,31 @@ struct EventDispatcher<Target> {
         pending = sessions.flatMap { user, sessions in
             sessions.filter { session in !(session.deliveredThrough.map { position <= $0 } ?? false) }.map { (user, $0) }
         }
+    }
+
+    private init(event: LoggedEvent, prefix: String, pending: [(user: Int64, session: Session)]) {
+        self.event = event
+        self.prefix = prefix
+        self.pending = pending
+    }
+
+    /// The same event for each group of sessions that share a `key` (their event loop), each in
+    /// delivery order, groups in order of their first session; the frame prefix is rendered once.
+    func parts<Key: AnyObject>(by key: (Target) -> Key) -> [(key: Key, part: EventDispatcher)] {
+        var keys: [Key] = []
+        var indexByKey: [ObjectIdentifier: Int] = [:]
+        var groups: [[(user: Int64, session: Session)]] = []
+        for entry in pending {
+            let owner = key(entry.session.target)
+            if let index = indexByKey[ObjectIdentifier(owner)] {
+                groups[index].append(entry)
+            } else {
+                indexByKey[ObjectIdentifier(owner)] = groups.count
+                keys.append(owner)
+                groups.append([entry])
+            }
+        }
+        return zip(keys, groups).map { ($0, EventDispatcher(event: event, prefix: prefix, pending: $1)) }
     }
 
     /// The users here who receive the event: the room's members that are connected, then its
@@ -104,6 +130,11 @@ struct EventDispatcher<Target> {
         }
     }
 }
+
+/// A share of an event crosses from the listener thread to an event loop (`LoopHooks`).
+extension EventDispatcher: Sendable where Target: Sendable {}
+extension EventDispatcher.Session: Sendable where Target: Sendable {}
+extension EventDispatcher.HookInputs: Sendable {}
 
 /// A recipient and the conversation its device looks at: one hook decision each.
 struct DecisionSlot: Hashable {

@@ -21,7 +21,6 @@ final class EventListener: @unchecked Sendable {  // its state is touched only b
     private let settings: PushSettings
     private let commands: CommandQueue
     private let logger: Logger
-    private let makeDecider: () -> NotificationDecider?
 
     private let stopLock = NSLock()
     private var stopRequested = false
@@ -48,15 +47,15 @@ final class EventListener: @unchecked Sendable {  // its state is touched only b
     private var nextHeartbeatAt: UInt64 = 0
     private var nextPurgeAt: UInt64 = 0
 
-    init(settings: PushSettings, commands: CommandQueue, logger: Logger, makeDecider: @escaping () -> NotificationDecider?) {
+    /// `hooksEnabled`: events with a hook get their `h2ac` decided on the sessions' event loops.
+    init(settings: PushSettings, commands: CommandQueue, logger: Logger, hooksEnabled: Bool) {
         self.settings = settings
         self.commands = commands
         self.logger = logger
-        self.makeDecider = makeDecider
         self.typing = TypingRelay(timeoutSeconds: settings.typingTimeoutSeconds, logger: logger)
         self.presence = PresenceTracker(daemonId: settings.daemonId, logger: logger)
         self.resume = ResumeCoordinator(registry: registry, presence: presence, settings: settings, logger: logger)
-        self.delivery = EventDelivery(registry: registry, cache: cache, typing: typing, resume: resume, logger: logger)
+        self.delivery = EventDelivery(registry: registry, cache: cache, typing: typing, resume: resume, hooksEnabled: hooksEnabled, logger: logger)
     }
 
     func start() {
@@ -86,7 +85,6 @@ final class EventListener: @unchecked Sendable {  // its state is touched only b
     // MARK: The loop
 
     private func run() {
-        delivery.decider = makeDecider()
         nextPurgeAt = MonotonicClock.nanoseconds() + UInt64(min(30, settings.purgeIntervalSeconds)) * 1_000_000_000
         while !shouldStop {
             if connection == nil && MonotonicClock.nanoseconds() >= nextReconnectAt { connect() }

@@ -6,11 +6,14 @@ import NIOCore
 /// instead of timers per connection. Touched only on its own event loop.
 final class LoopSessions: @unchecked Sendable {  // confined to `eventLoop` (see above)
     let eventLoop: EventLoop
+    /// This loop's H2AC decider, for the events of its sessions.
+    let hooks: LoopHooks
     private var sessions: [ObjectIdentifier: WebSocketSession] = [:]
     private var sweepTask: RepeatedTask?
 
-    init(eventLoop: EventLoop) {
+    init(eventLoop: EventLoop, makeDecider: @escaping @Sendable () -> NotificationDecider?) {
         self.eventLoop = eventLoop
+        self.hooks = LoopHooks(eventLoop: eventLoop, makeDecider: makeDecider)
     }
 
     func add(_ session: WebSocketSession) {
@@ -42,9 +45,9 @@ struct LoopSessionsDirectory: Sendable {
     private let byLoop: [ObjectIdentifier: LoopSessions]
     let all: [LoopSessions]
 
-    init(group: EventLoopGroup) {
+    init(group: EventLoopGroup, makeDecider: @escaping @Sendable () -> NotificationDecider?) {
         var all: [LoopSessions] = []
-        for loop in group.makeIterator() { all.append(LoopSessions(eventLoop: loop)) }
+        for loop in group.makeIterator() { all.append(LoopSessions(eventLoop: loop, makeDecider: makeDecider)) }
         self.all = all
         self.byLoop = Dictionary(uniqueKeysWithValues: all.map { (ObjectIdentifier($0.eventLoop), $0) })
     }

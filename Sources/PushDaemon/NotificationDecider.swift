@@ -2,8 +2,8 @@ import Hooks
 import MessagingCore
 
 /// The per-recipient H2AC decision for an event frame (toast, badge, sound, scroll), added to the
-/// frame as `h2ac`. Called only on the listener thread, so an implementation that is not
-/// thread-safe (a Lua state) needs no locking.
+/// frame as `h2ac`. Each event loop has its own (`LoopHooks`) and calls it only on its own
+/// thread, so an implementation that is not thread-safe (a Lua state) needs no locking.
 protocol NotificationDecider: AnyObject {
     /// One decision per recipient: `shared` is what every recipient's input has in common,
     /// each element of `recipients` the fields of one (its `recipient` object).

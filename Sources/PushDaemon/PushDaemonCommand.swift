@@ -46,11 +46,12 @@ struct PushDaemonCommand: ParsableCommand {
         let authenticator = UpgradeAuthenticator(configuration: settings.configuration, logger: Logger(label: "push-daemon.auth"))
         let commands = CommandQueue(capacity: settings.commandQueueCapacity)
         let hooksDirectory = settings.configuration.hooksDirectory
-        let listener = EventListener(settings: settings, commands: commands, logger: logger, makeDecider: {
-            // Built on the listener thread, the only thread that ever calls it.
-            HookEngine(scriptsDirectory: hooksDirectory, logger: Logger(label: "hooks"))
-        })
-        let server = PushServer(settings: settings, authenticator: authenticator, commands: commands, hooksDegraded: { hookLedger.isDegraded }, logger: logger)
+        let listener = EventListener(settings: settings, commands: commands, logger: logger, hooksEnabled: true)
+        let server = PushServer(settings: settings, authenticator: authenticator, commands: commands, hooksDegraded: { hookLedger.isDegraded },
+                                makeDecider: {
+                                    // Built on each event loop, the only thread that ever calls it.
+                                    HookEngine(scriptsDirectory: hooksDirectory, logger: Logger(label: "hooks"))
+                                }, logger: logger)
 
         listener.start()
         RetentionPurger(configuration: settings.configuration, logger: Logger(label: "push-daemon.retention")).start()

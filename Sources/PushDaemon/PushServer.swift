@@ -25,21 +25,25 @@ final class PushServer {
     /// Whether this daemon's hooks failed recently (`hooks: degraded` on /ws/health).
     private let hooksDegraded: @Sendable () -> Bool
 
+    /// `makeDecider` makes one H2AC decider per event loop, on that loop (`LoopHooks`).
     init(settings: PushSettings, authenticator: UpgradeAuthenticator, commands: CommandQueue, hooksDegraded: @escaping @Sendable () -> Bool,
-         logger: Logger) {
+         makeDecider: @escaping @Sendable () -> NotificationDecider?, logger: Logger) {
         self.hooksDegraded = hooksDegraded
         self.settings = settings
         self.authenticator = authenticator
         self.commands = commands
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
-        self.loops = LoopSessionsDirectory(group: group)
+        self.loops = LoopSessionsDirectory(group: group, makeDecider: makeDecider)
     }
 
     func start() throws {
         let sweepSeconds = max(1, min(5, settings.pingIntervalSeconds / 2))
         for loop in loops.all {
-            loop.eventLoop.execute { loop.startSweeping(every: .seconds(Int64(sweepSeconds))) }
+            loop.eventLoop.execute {
+                loop.startSweeping(every: .seconds(Int64(sweepSeconds)))
+                loop.hooks.prepare()
+            }
         }
         let settings = self.settings
         let authenticator = self.authenticator

@@ -26,7 +26,8 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
     let eventLoop: EventLoop
     private let policy: SessionPolicy
     private let commands: CommandQueue
-    private let loopSessions: LoopSessions
+    /// This loop's sessions and hook state (`LoopHooks` delivers hooked events through it).
+    let loopSessions: LoopSessions
     private let logger: Logger
 
     private var context: ChannelHandlerContext?
@@ -262,24 +263,30 @@ final class WebSocketSession: ChannelInboundHandler, @unchecked Sendable {
         finishWrite(context, bytes: bytes)
     }
 
-    /// Encoded text frames from the listener thread, in order; one flush for the batch. Written
-    /// past the frame encoder (the same bytes it would produce), else through it.
+    /// Encoded text frames from the listener thread, in order; one flush for the batch.
     func deliver(_ frames: [OutboundFrame]) {
         guard let context, !closeSent else { return }
         var bytes = 0
-        if let encoderContext {
-            for frame in frames {
-                bytes += frame.wire.readableBytes
-                encoderContext.write(NIOAny(frame.wire), promise: nil)
-            }
-        } else {
-            for frame in frames {
-                bytes += frame.wire.readableBytes
-                context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame.payload)), promise: nil)
-            }
-        }
+        for frame in frames { bytes += write(frame, context) }
         finishWrite(context, bytes: bytes)
         for frame in frames where frame.tracedMessage != 0 { StageTimeline.mark(.written, message: frame.tracedMessage) }
+    }
+
+    /// One encoded text frame (an event's, from `LoopHooks`), flushed at once.
+    func deliver(_ frame: OutboundFrame) {
+        guard let context, !closeSent else { return }
+        finishWrite(context, bytes: write(frame, context))
+    }
+
+    /// Writes past the frame encoder (the same bytes it would produce), else through it; returns
+    /// the bytes written.
+    private func write(_ frame: OutboundFrame, _ context: ChannelHandlerContext) -> Int {
+        if let encoderContext {
+            encoderContext.write(NIOAny(frame.wire), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame.payload)), promise: nil)
+        }
+        return frame.wire.readableBytes
     }
 
     /// After writing a batch: a probe when one is due (behind the batch, so its pong acknowledges

@@ -12,8 +12,8 @@ import Testing
         metrics.clientConnected()
         metrics.clientConnected()
         metrics.clientDisconnected()
-        metrics.frameSent(eventCreatedAt: Date(timeIntervalSinceNow: -0.02))
-        metrics.frameSent(eventCreatedAt: nil)
+        metrics.framesSent(2, eventCreatedAt: Date(timeIntervalSinceNow: -0.02))
+        metrics.framesSent(eventCreatedAt: nil)
         metrics.listenerReconnected()
         metrics.common.postgresError(PostgresError(kind: .connection, sqlState: nil, serverMessage: "gone"))
         metrics.common.postgresError(PostgresError(kind: .statement, sqlState: "CH403", serverMessage: "x"), isDomainError: true)
@@ -25,9 +25,9 @@ import Testing
         #expect(head.hasPrefix("HTTP/1.1 200"))
         #expect(head.contains("Content-Type: text/plain; version=0.0.4"))
         for line in [
-            "messaging_push_connected_clients 1.0", "messaging_push_frames_sent_total 2",
-            "messaging_push_delivery_lag_seconds_count 1", "messaging_push_delivery_lag_seconds_bucket{le=\"0.01\"} 0",
-            "messaging_push_delivery_lag_seconds_bucket{le=\"0.025\"} 1", "messaging_push_listener_reconnects_total 1",
+            "messaging_push_connected_clients 1.0", "messaging_push_frames_sent_total 3",
+            "messaging_push_delivery_lag_seconds_count 2", "messaging_push_delivery_lag_seconds_bucket{le=\"0.01\"} 0",
+            "messaging_push_delivery_lag_seconds_bucket{le=\"0.025\"} 2", "messaging_push_listener_reconnects_total 1",
             "messaging_postgres_errors_total{kind=\"connection\"} 1", "messaging_postgres_errors_total{kind=\"statement\"} 0",
             "messaging_hook_timeouts_total{function=\"notifications.on_message\"} 1",
             "messaging_hook_errors_total{kind=\"runtime\",function=\"guidance.validate_group\"} 1",

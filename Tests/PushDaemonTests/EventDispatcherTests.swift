@@ -91,4 +91,29 @@ import Testing
         #expect(delivered.map(\.count) == chunks)
         #expect(delivered.flatMap { $0 } == users.map { "s\($0)" })
     }
+
+    /// An event loop, as far as `parts(by:)` cares: an object that owns sessions.
+    final class Loop {}
+
+    @Test func partsByLoopKeepEachLoopsSessionsInOrderAndSkipServedOnes() {
+        let (first, second) = (Loop(), Loop())
+        let dispatcher = Dispatcher(event: event, sessions: [
+            (1, [session("b-a1"), session("a-a2")]),
+            (2, [session("a-b1", deliveredThrough: LogPosition(txid: 100, id: 7))]),
+            (3, [session("b-c1", focus: 3), session("a-c2")]),
+        ])
+        let parts = dispatcher.parts(by: { $0.hasPrefix("a") ? first : second })
+        #expect(parts.count == 2 && parts[0].key === second && parts[1].key === first)
+        #expect(parts.map { $0.part.unhooked().map(\.0) } == [["b-a1", "b-c1"], ["a-a2", "a-c2"]])
+        // Each part decides for its own sessions only, with the same prefix.
+        let inputs = Dispatcher.HookInputs(shared: [], unread: [:], room: nil)
+        var asked: [Int64] = []
+        var delivered: [String] = []
+        parts[0].part.hooked(inputs, decide: { recipients in
+            asked += recipients.map { JSON.object($0)["recipient"]!["id"]!.intValue! }
+            return recipients.map { _ in ["toast": false] }
+        }, deliver: { delivered += $0.map(\.0) })
+        #expect(asked == [1, 3] && delivered == ["b-a1", "b-c1"])
+        #expect(Dispatcher(event: event, sessions: []).parts(by: { _ in first }).isEmpty)
+    }
 }

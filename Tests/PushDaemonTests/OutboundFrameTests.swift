@@ -86,6 +86,12 @@ import Testing
         }
         #expect(RenderedFrames.identical(decision(total: 1, toast: "a"), decision(total: 1, toast: "a")))
         #expect(!RenderedFrames.identical(decision(total: 1, toast: "a"), nil))
+        // Byte comparison: same length differing in the last byte, empty, and heap-allocated text.
+        let long = String(repeating: "milonga ", count: 8)
+        #expect(RenderedFrames.identical(decision(total: 1, toast: long + "a"), decision(total: 1, toast: String(long + "a"))))
+        #expect(!RenderedFrames.identical(decision(total: 1, toast: long + "a"), decision(total: 1, toast: long + "b")))
+        #expect(!RenderedFrames.identical(decision(total: 1, toast: ""), decision(total: 1, toast: "a")))
+        #expect(RenderedFrames.identical(decision(total: 1, toast: ""), decision(total: 1, toast: "")))
     }
 
     @Test func equalDecisionsShareOneBuffer() {
