@@ -80,6 +80,11 @@ def _first_at_or_after(sorted_times, t):
     return sorted_times[i] if i < len(sorted_times) else None
 
 
+def _last_between(sorted_times, low, high):
+    i = bisect.bisect_right(sorted_times, high)
+    return sorted_times[i - 1] if i > 0 and sorted_times[i - 1] >= low else None
+
+
 def percentile(values, p):
     values = sorted(values)
     if not values:
@@ -106,14 +111,18 @@ def stages(directory, since, started, per_connection):
         for name in ("read", "inputs", "queued", "decided"):
             if name in m:
                 t[name] = min(m[name])
-        if "committed" in t and "read" in t:
+        if "accepted" in t and "committed" in t and "read" in t:
             t["notified"] = _first_at_or_after(shared.get("notified", []), t["committed"])
-            t["woke"] = _first_at_or_after(shared.get("woke", []), t["notified"] or t["committed"])
-            # The daemon may have read the event on a poll of its own, before this wake-up.
-            if t["woke"] is None or t["woke"] > t["read"]:
+            # The wake-up that led to the read: the last one before it since the request came in.
+            # (A NOTIFY sent from the send's own transaction reaches the daemon at the commit,
+            # before the pool's thread marks `committed`.) None: the daemon read on a poll of its own.
+            t["woke"] = _last_between(shared.get("woke", []), t["accepted"], t["read"])
+            if t["woke"] is None:
                 t["woke"] = t["read"]
             if t["notified"] is None or t["notified"] > t["woke"]:
                 t["notified"] = t["woke"]
+            if t["committed"] > t["notified"]:
+                t["committed"] = t["notified"]
         if "written" in m:
             t["written"] = statistics.median(m["written"])
         if message_id in received:
