@@ -34,4 +34,9 @@ public struct HookLimits: Sendable {
 
     /// Compiling a script (on load and reload) gets this long; a file that takes longer is refused.
     static let compileTimeLimit: Duration = .seconds(1)
+    /// Running a script's top level (on load and reload) gets this long. The instruction budget
+    /// is what bounds a load; a call's 20 ms would fail a load on a busy machine (a daemon loads
+    /// one state per event loop at start-up, all at once), and that state would keep the
+    /// built-in defaults for as long as nobody edited a script.
+    public var loadTimeLimit: Duration = .seconds(1)
 }

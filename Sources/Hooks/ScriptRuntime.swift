@@ -37,6 +37,9 @@ final class ScriptRuntime {
     private var breaker: OverrunBreaker
     /// Changes when the Lua state is rebuilt, so a batch of calls knows its tables are gone.
     private var stateGeneration = 0
+    /// A load stopped by the wall clock says the machine was busy, not that the script is wrong:
+    /// the next check loads again, though no file changed.
+    private var loadStoppedByTheClock = false
 
     init(directory: String, limits: HookLimits, logger: Logger, onProblem: ((String) -> Void)? = nil) {
         self.folder = ScriptFolder(directory: directory)
@@ -60,12 +63,13 @@ final class ScriptRuntime {
         guard now - lastCheck >= .milliseconds(Int64(limits.reloadCheckInterval * 1000)) else { return }
         lastCheck = now
         let current = folder.scan()
-        if current != stamps { reload(current) }
+        if current != stamps || loadStoppedByTheClock { reload(current) }
     }
 
     /// Compiles first, swaps on success: a script that fails to load keeps its last good version.
     private func reload(_ current: [String: FileStamp]) {
         stamps = current
+        loadStoppedByTheClock = false
         breaker.reset()  // a new version gets a fresh start
         var sources: [String: String] = [:]
         for relativePath in current.keys {
@@ -107,7 +111,7 @@ final class ScriptRuntime {
         pushSourceTable(sources)
         lua.push(entry.name)
         lua.pushReference(logFunctionReference)
-        let result = lua.limitedCall(arguments: 3, results: 1, instructionBudget: limits.instructionBudget, timeLimit: limits.timeLimit)
+        let result = lua.limitedCall(arguments: 3, results: 1, instructionBudget: limits.instructionBudget, timeLimit: limits.loadTimeLimit)
         drainLog(script: entry.relativePath, function: "(load)")
         switch result {
         case .success:
@@ -127,6 +131,7 @@ final class ScriptRuntime {
                    event: entry.moduleReference == nil ? "hook script failed to load, using the built-in defaults"
                        : "hook script failed to load, keeping the last good version")
             if failure.kind == .memory { lua.collectGarbage() }
+            if failure.kind == .timeLimit { loadStoppedByTheClock = true }
         }
     }
 

@@ -13,7 +13,8 @@ DECLARE
     n integer := 0;
 BEGIN
     PERFORM chat_require_user(p_user);
-    FOR m IN SELECT id FROM chat_messages WHERE sender_id = p_user AND removal IS DISTINCT FROM 'erasure' ORDER BY id LOOP
+    -- In room order, as a group commit takes its rooms (chat_send_messages): each scrub locks its room.
+    FOR m IN SELECT id FROM chat_messages WHERE sender_id = p_user AND removal IS DISTINCT FROM 'erasure' ORDER BY room_id, id LOOP
         scrubbed := chat_scrub_message(m.id, 'erasure');
         PERFORM chat_removal_event(scrubbed);
         n := n + 1;

@@ -21,6 +21,7 @@ BEGIN
     FOR r IN
         SELECT id, purged_through_id, now() - make_interval(days => least(retention_days, p_default_days)) AS cutoff
         FROM chat_rooms WHERE least(retention_days, p_default_days) IS NOT NULL
+        ORDER BY id  -- room order, as a group commit takes its rooms: each scrub locks its room
     LOOP
         through := NULL;
         FOR m IN

@@ -12,6 +12,11 @@ DECLARE
     msg chat_messages;
     was_deleted boolean;
 BEGIN
+    -- The room's row first, as a send takes it (UPDATE chat_rooms) before the sender's membership:
+    -- the members' rows below are then updated behind every send in flight, never across one.
+    -- Without it, a group commit holding the room and its first sender's row could wait for its
+    -- second sender's row while this waited for the first: a deadlock.
+    PERFORM 1 FROM chat_rooms WHERE id = (SELECT room_id FROM chat_messages WHERE id = p_message) FOR NO KEY UPDATE;
     SELECT * INTO msg FROM chat_messages WHERE id = p_message FOR UPDATE;
     was_deleted := msg.deleted_at IS NOT NULL;
     DELETE FROM message_reactions WHERE message_id = msg.id;
