@@ -101,7 +101,8 @@ def workload_w7(stack, args, results, meter, log, pairs_file):
     w3.start()
     signer = ws_workloads.Signer(stack.config)
     w2 = ws_workloads.delivery_run(stack, quick, meter, signer, w2_members, "W7 W2", args.w2_messages, args.w2_interval_ms / 1000,
-                                   processes=1, connect_sender=False, log=log, client=args.w2_client)
+                                   processes=1, connect_sender=False, log=log, client=args.w2_client,
+                                   timeline_dir=os.environ.get("MESSAGING_STAGE_TIMELINE"))  # which stage grows under load
     w3_result = w3_out.get(timeout=seconds + 300)
     w3.join(timeout=30)
     parts = [w1_out.get(timeout=seconds + 120) for _ in senders]

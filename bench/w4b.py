@@ -545,7 +545,8 @@ def workload_w4b(stack, args, results, meter, log):
         sub_args = argparse.Namespace(**vars(args))
         sub_args.http_port = nginx.port
         sub = {}
-        ws_workloads.workload_w2(stack, sub_args, sub, group_meter(meter, stack, daemons, nginx), log, key="W4b W2")
+        ws_workloads.workload_w2(stack, sub_args, sub, group_meter(meter, stack, daemons, nginx), log, key="W4b W2",
+                                  timeline_dir=os.environ.get("MESSAGING_STAGE_TIMELINE"))
         result["w2"] = sub["W4b W2"]
         restart(stack, args, result, daemons, nginx, holders, signer, probe_users, group, meter, log)
     finally:
