@@ -142,9 +142,10 @@ async def run(args):
         if args.mode == "callgrind":
             subprocess.run(["callgrind_control", "--instr=off", str(daemon.pid)], check=True, capture_output=True)
             subprocess.run(["callgrind_control", "--dump", str(daemon.pid)], check=True, capture_output=True)
-        # All at once: each close tells the other members of the group that its user went
-        # offline, frames nobody reads here, and a connection whose unread frames fill its queue
-        # stops reading, so its own close handshake then waits out the 10 s close timeout.
+        # All at once: closed one by one, 100 receivers took over 300 s (the daemon had closed
+        # its side; the client waited). Likely cause: each close tells the other members that
+        # its user went offline, frames nobody reads here, and a client whose queue is full
+        # stops reading, so its close handshake waits out the 10 s close timeout.
         await asyncio.gather(*(ws.close() for ws in connections))
     finally:
         daemon.terminate()
