@@ -37,13 +37,13 @@ BEGIN
             RETURN QUERY SELECT x.i, NULL::json, false, t.retry_after_ms, t.burst, t.per_second;
         END IF;
     END LOOP;
+    PERFORM set_config('chat.unread_by_send', 'on', true);
     FOR x IN
         SELECT * FROM json_to_recordset(p_items) AS r(i integer, room bigint, sender bigint, content text, "mediaUrl" text,
                                                       "mediaType" text, "clientMessageId" text, "replyToId" bigint)
         WHERE NOT r.i = ANY (refused)
         ORDER BY r.room, r.i
     LOOP
-        PERFORM set_config('chat.unread_by_send', 'on', true);
         -- The room's row, then the sender's membership, as chat_send_message takes them: what
         -- the counts were just before this send.
         SELECT r.last_seq INTO seq_before FROM chat_rooms r WHERE r.id = x.room FOR NO KEY UPDATE;
