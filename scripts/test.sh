@@ -58,11 +58,12 @@ scripts/stack.sh down >/dev/null 2>&1 || true
 # PostgreSQL nodes, pool, daemon, nginx (scripts/cluster.sh). With pytest arguments, only when
 # they select one of these tests. TEST_CLUSTER_* ports override the cluster script's defaults.
 export CLUSTER_DIR=$ROOT/var/test-cluster
-[ -z "${TEST_CLUSTER_PG_PORTS:-}" ] || export CLUSTER_PG_PORTS=$TEST_CLUSTER_PG_PORTS
-[ -z "${TEST_CLUSTER_API_PORTS:-}" ] || export CLUSTER_API_PORTS=$TEST_CLUSTER_API_PORTS
-[ -z "${TEST_CLUSTER_ETCD_PORTS:-}" ] || export CLUSTER_ETCD_PORTS=$TEST_CLUSTER_ETCD_PORTS
-export CLUSTER_HTTP_PORT=${TEST_CLUSTER_HTTP_PORT:-48180} CLUSTER_PUSH_PORT=${TEST_CLUSTER_PUSH_PORT:-48190}
-export CLUSTER_METRICS_PORT=${TEST_CLUSTER_METRICS_PORT:-49474} CLUSTER_PUSH_METRICS_PORT=${TEST_CLUSTER_PUSH_METRICS_PORT:-49475}
+# Below 32768 like the stack's above: the integration tests' connections had left 127.0.0.1:42380
+# (the cluster script's default etcd peer port) in TIME-WAIT as a source port, and etcd could not bind.
+export CLUSTER_PG_PORTS=${TEST_CLUSTER_PG_PORTS:-25641,25642,25643} CLUSTER_API_PORTS=${TEST_CLUSTER_API_PORTS:-24008,24009,24010}
+export CLUSTER_ETCD_PORTS=${TEST_CLUSTER_ETCD_PORTS:-24379,24380}
+export CLUSTER_HTTP_PORT=${TEST_CLUSTER_HTTP_PORT:-24180} CLUSTER_PUSH_PORT=${TEST_CLUSTER_PUSH_PORT:-24190}
+export CLUSTER_METRICS_PORT=${TEST_CLUSTER_METRICS_PORT:-24474} CLUSTER_PUSH_METRICS_PORT=${TEST_CLUSTER_PUSH_METRICS_PORT:-24475}
 if [ $# -eq 0 ] || python3 -m pytest -q --collect-only -p no:cacheprovider Tests/cluster "$@" >/dev/null 2>&1; then
     echo "== cluster tests (stack in $CLUSTER_DIR, nginx on 127.0.0.1:$CLUSTER_HTTP_PORT)"
     trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; [ -z "$JWKS_SERVER" ] || kill "$JWKS_SERVER" 2>/dev/null || true' EXIT
