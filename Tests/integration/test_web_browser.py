@@ -365,8 +365,16 @@ def test_muted_conversation_gets_no_toast_and_admins_manage_the_group(web, alice
     b.page.click(".mute-toggle")  # unmuted: the next message toasts again
     expect(b.page.locator(".mute-toggle")).to_have_attribute("aria-pressed", "false")
     b.open("#/")
-    send(alice, group, "¿me oyes?")
-    expect(b.page.locator("#toasts .toast-body")).to_have_text("¿me oyes?")
+    # `focus` has no answer: a message racing the list's focus (null) may still be decided as
+    # focused on the group, with no toast, so a few tries (as in the hidden-tab test).
+    for attempt in range(10):
+        send(alice, group, f"¿me oyes? {attempt}")
+        expect(b.conversation_item(group)).to_contain_text(f"¿me oyes? {attempt}")
+        if b.debug("toasts"):
+            break
+        time.sleep(0.2)
+    assert [toast["body"] for toast in b.debug("toasts")] == [f"¿me oyes? {attempt}"]
+    expect(b.page.locator("#toasts .toast-body")).to_have_text(f"¿me oyes? {attempt}")
 
     a = web(alice, route=f"#/c/{group}/info")
     a.page.fill(".inline-form input[type=text]", "Milonga del sábado")
