@@ -10,7 +10,7 @@ down:        ## stop the local stack
 status:
 	scripts/stack.sh status
 
-cluster:     ## a replicated local cluster instead: etcd, 3 Patroni-managed PostgreSQL nodes, pool, daemon, nginx on :48180
+cluster:     ## a replicated local cluster instead: etcd, 3 Patroni-managed PostgreSQL nodes, pool, daemon, nginx on :26180
 	scripts/cluster.sh up
 
 cluster-down:

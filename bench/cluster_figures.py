@@ -5,7 +5,7 @@ second with 0, 1 and 2 read replicas and how the transactions spread over the no
 time (SIGKILL of the primary's Patroni and PostgreSQL to the first 201), median of several.
 
     python3 bench/cluster_figures.py --admin .build/debug/messaging-admin \
-        --single-stack var/dev --single-port 8080 --cluster-dir var/cluster --cluster-port 48180
+        --single-stack var/dev --single-port 8080 --cluster-dir var/cluster --cluster-port 26180
 
 Prints one line per figure; nothing is written to BENCHMARKS.md (copy what you keep by hand,
 with the machine's state: the figures below were taken on a 2-core machine shared with builds).
@@ -32,7 +32,7 @@ STATS_DELAY = 11
 
 
 def node_ports():
-    return [int(p) for p in os.environ.get("CLUSTER_PG_PORTS", "55641,55642,55643").split(",")]
+    return [int(p) for p in os.environ.get("CLUSTER_PG_PORTS", "26641,26642,26643").split(",")]
 
 
 def node_value(port, sql):
@@ -102,9 +102,9 @@ def restart_pool(args, replicas):
     primary = subprocess.run([CLUSTER, "primary-url"], env=env, check=True, capture_output=True, text=True).stdout.strip()
     subprocess.run(["scripts/stack.sh", "up"], env={**env, "STACK_DIR": os.path.join(args.cluster_dir, "stack"), "DATABASE_URL": primary,
                                                     "DATABASE_REPLICAS": conf_replicas, "HTTP_PORT": str(args.cluster_port),
-                                                    "PUSH_PORT": os.environ.get("CLUSTER_PUSH_PORT", "48190"),
-                                                    "METRICS_PORT": os.environ.get("CLUSTER_METRICS_PORT", "49474"),
-                                                    "PUSH_METRICS_PORT": os.environ.get("CLUSTER_PUSH_METRICS_PORT", "49475")},
+                                                    "PUSH_PORT": os.environ.get("CLUSTER_PUSH_PORT", "26190"),
+                                                    "METRICS_PORT": os.environ.get("CLUSTER_METRICS_PORT", "26474"),
+                                                    "PUSH_METRICS_PORT": os.environ.get("CLUSTER_PUSH_METRICS_PORT", "26475")},
                    check=True, capture_output=True, cwd=ROOT)
 
 
@@ -178,7 +178,7 @@ def main():
     parser.add_argument("--single-stack", default=os.path.join(ROOT, "var/dev"))
     parser.add_argument("--single-port", type=int, default=8080)
     parser.add_argument("--cluster-dir", default=os.path.join(ROOT, "var/cluster"))
-    parser.add_argument("--cluster-port", type=int, default=48180)
+    parser.add_argument("--cluster-port", type=int, default=26180)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--readers", type=int, default=4)

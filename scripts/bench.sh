@@ -12,7 +12,7 @@ if [ -z "${CC:-}" ] && ! command -v cc >/dev/null; then
     if command -v clang >/dev/null; then export CC=clang
     elif [ "$(id -u)" -eq 0 ]; then apt-get install -y -q gcc >/dev/null; fi
 fi
-export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${BENCH_PG_PORT:-55473} PUSH_PORT=${BENCH_PUSH_PORT:-28190}
+export STACK_DIR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-28180} PG_PORT=${BENCH_PG_PORT:-28473} PUSH_PORT=${BENCH_PUSH_PORT:-28190}
 export METRICS_PORT=${BENCH_METRICS_PORT:-29464} PUSH_METRICS_PORT=${BENCH_PUSH_METRICS_PORT:-29465}
 # The pool runs in the production default shape (fcgi_workers 1 x fcgi_threads 16: one stream of
 # group commits; BENCH_FCGI_WORKERS / BENCH_FCGI_THREADS try another).

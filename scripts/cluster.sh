@@ -11,10 +11,10 @@
 #                                every PostgreSQL process of the node), wait for a new primary;
 #                                `up` brings the old node back as a standby (pg_rewind)
 #
-# Settings (environment): CLUSTER_DIR (var/cluster), CLUSTER_PG_PORTS (55641,55642,55643),
-# CLUSTER_API_PORTS (48008,48009,48010: Patroni's REST), CLUSTER_ETCD_PORTS (42379,42380: client,
-# peer), CLUSTER_HTTP_PORT (48180), CLUSTER_PUSH_PORT (48190), CLUSTER_METRICS_PORT (49474),
-# CLUSTER_PUSH_METRICS_PORT (49475), CLUSTER_REPLICA_READS (1: the standbys serve reads, 0: none),
+# Settings (environment): CLUSTER_DIR (var/cluster), CLUSTER_PG_PORTS (26641,26642,26643),
+# CLUSTER_API_PORTS (26008,26009,26010: Patroni's REST), CLUSTER_ETCD_PORTS (26379,26380: client,
+# peer), CLUSTER_HTTP_PORT (26180), CLUSTER_PUSH_PORT (26190), CLUSTER_METRICS_PORT (26474),
+# CLUSTER_PUSH_METRICS_PORT (26475), CLUSTER_REPLICA_READS (1: the standbys serve reads, 0: none),
 # CLUSTER_TTL (10: seconds before a silent primary's leader key expires). Everything else
 # (BUILD_CONFIG, SKIP_BUILD, LOG_LEVEL, RATE_LIMITS, ...) passes through to scripts/stack.sh.
 set -euo pipefail
@@ -22,9 +22,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLUSTER_DIR=${CLUSTER_DIR:-$ROOT/var/cluster}
 case "$CLUSTER_DIR" in /*) ;; *) CLUSTER_DIR=$ROOT/$CLUSTER_DIR ;; esac
-IFS=, read -r -a PG_PORTS <<<"${CLUSTER_PG_PORTS:-55641,55642,55643}"
-IFS=, read -r -a API_PORTS <<<"${CLUSTER_API_PORTS:-48008,48009,48010}"
-IFS=, read -r ETCD_CLIENT_PORT ETCD_PEER_PORT <<<"${CLUSTER_ETCD_PORTS:-42379,42380}"
+IFS=, read -r -a PG_PORTS <<<"${CLUSTER_PG_PORTS:-26641,26642,26643}"
+IFS=, read -r -a API_PORTS <<<"${CLUSTER_API_PORTS:-26008,26009,26010}"
+IFS=, read -r ETCD_CLIENT_PORT ETCD_PEER_PORT <<<"${CLUSTER_ETCD_PORTS:-26379,26380}"
 TTL=${CLUSTER_TTL:-10}
 PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 NODES=(node1 node2 node3)
@@ -33,8 +33,8 @@ RUN=$CLUSTER_DIR/run
 SCOPE=mundo-messaging
 
 # The stack's environment: its own folder and ports.
-export STACK_DIR=$CLUSTER_DIR/stack HTTP_PORT=${CLUSTER_HTTP_PORT:-48180} PUSH_PORT=${CLUSTER_PUSH_PORT:-48190}
-export METRICS_PORT=${CLUSTER_METRICS_PORT:-49474} PUSH_METRICS_PORT=${CLUSTER_PUSH_METRICS_PORT:-49475}
+export STACK_DIR=$CLUSTER_DIR/stack HTTP_PORT=${CLUSTER_HTTP_PORT:-26180} PUSH_PORT=${CLUSTER_PUSH_PORT:-26190}
+export METRICS_PORT=${CLUSTER_METRICS_PORT:-26474} PUSH_METRICS_PORT=${CLUSTER_PUSH_METRICS_PORT:-26475}
 
 hosts() { local h=127.0.0.1; printf '%s' "$h"; for _ in "${PG_PORTS[@]:1}"; do printf ',%s' "$h"; done; }
 ports() { local IFS=,; printf '%s' "${PG_PORTS[*]}"; }
@@ -244,8 +244,9 @@ up() {
     status_nodes
 }
 
-# The ports here lie in Linux's ephemeral range (32768-60999): on a busy machine an outgoing
-# connection of the moment may hold one, and a Patroni that cannot bind its REST port exits.
+# A port in Linux's ephemeral range (32768-60999; the defaults lie below it, a CLUSTER_*
+# override may not) can be held by an outgoing connection of the moment, and a Patroni that
+# cannot bind its REST port exits.
 # While waiting for the cluster, such a node is started again.
 revive() {
     local i

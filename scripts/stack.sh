@@ -74,7 +74,9 @@ max_wal_size = 4GB
 PGCONF
     fi
     if ! as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+        # The port on the command line wins over the one initdb's day wrote into postgresql.conf:
+        # a data folder made under an older default port still comes up where PG_PORT says.
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null
     fi
     if ! "$PG_BIN/psql" -h "$dir/sock" -p "$PG_PORT" -U messaging -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='messaging'" | grep -q 1; then
         "$PG_BIN/createdb" -h "$dir/sock" -p "$PG_PORT" -U messaging messaging
