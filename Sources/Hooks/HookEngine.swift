@@ -79,11 +79,17 @@ public final class HookEngine {
     public func notifications(for event: HookEvent, shared: [(String, JSON)], recipients: [[(String, JSON)]]) -> [JSON] {
         let (function, builtin) = event.hook
         let outcomes = runtime.callEach(entry: "notifications", function: function, shared: shared, each: recipients)
+        // A value the runtime handed on again (the same decision as the recipient before) was
+        // checked already: the same checked decision, which the frames then recognise too.
+        var lastChecked: (value: JSON, decision: JSON)?
         return zip(outcomes, recipients).map { outcome, own in
             let input = { JSON.object(shared + own) }
             guard case let .returned(value, line) = outcome else { return builtin(input()) }
+            if let lastChecked, lastChecked.value.sharesStorage(with: value) { return lastChecked.decision }
             do {
-                return try HookResultShape.decision(value)
+                let decision = try HookResultShape.decision(value)
+                lastChecked = (value, decision)
+                return decision
             } catch let problem as ShapeProblem {
                 runtime.reportMalformed(entry: "notifications", function: function, line: line, problem: problem.description)
                 return builtin(input())

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CLua
 import JSON
 
@@ -63,6 +68,61 @@ extension LuaState {
             push(value)
             lua_rawset(L, input)
         }
+    }
+
+    /// Whether `json(at: index)` would return `json`, found without converting: raw access and
+    /// no allocation. The JSON is a snapshot, so a table the script changed since is seen as
+    /// changed. False when unsure (nesting too deep), which only costs a conversion.
+    func converts(at index: Int32, to json: JSON, depth: Int = 0) -> Bool {
+        let index = lua_absindex(L, index)
+        let type = lua_type(L, index)
+        switch json {
+        case .null: return type == LUA_TNIL
+        case let .bool(value): return type == LUA_TBOOLEAN && (lua_toboolean(L, index) != 0) == value
+        case let .int(value): return type == LUA_TNUMBER && lua_isinteger(L, index) != 0 && lua_tointegerx(L, index, nil) == value
+        case let .double(value): return type == LUA_TNUMBER && lua_isinteger(L, index) == 0 && lua_tonumberx(L, index, nil) == value
+        case let .string(value): return type == LUA_TSTRING && string(at: index, equals: value)
+        case .object, .array: return type == LUA_TTABLE && table(at: index, converts: json, depth: depth)
+        case .raw: return false
+        }
+    }
+
+    private func table(at index: Int32, converts json: JSON, depth: Int) -> Bool {
+        guard depth < LuaState.maximumDepth, lua_checkstack(L, 3) != 0 else { return false }
+        let base = top
+        defer { setTop(base) }
+        var keys = 0
+        lua_pushnil(L)
+        switch json {
+        case let .object(fields):
+            while lua_next(L, index) != 0 {  // key, value
+                keys += 1
+                guard lua_type(L, -2) == LUA_TSTRING, let field = fields.firstIndex(where: { string(at: -2, equals: $0.0) }),
+                      converts(at: -1, to: fields[field].1, depth: depth + 1) else { return false }
+                pop()
+            }
+            return keys == fields.count  // distinct keys, each matched to its own field
+        case let .array(items):
+            while lua_next(L, index) != 0 {
+                keys += 1
+                guard lua_type(L, -2) == LUA_TNUMBER, lua_isinteger(L, -2) != 0 else { return false }
+                let position = lua_tointegerx(L, -2, nil)
+                guard position >= 1, position <= items.count, converts(at: -1, to: items[Int(position) - 1], depth: depth + 1) else { return false }
+                pop()
+            }
+            return keys == items.count
+        default:
+            return false
+        }
+    }
+
+    /// Whether the string at `index` has exactly the UTF-8 bytes of `value`.
+    private func string(at index: Int32, equals value: String) -> Bool {
+        var length = 0
+        guard let pointer = lua_tolstring(L, index, &length), value.utf8.count == length else { return false }
+        guard length > 0 else { return true }
+        return value.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, pointer, length) == 0 }
+            ?? value.utf8.elementsEqual(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 
     /// The value at `index` as JSON; raw access only, so no script code runs.

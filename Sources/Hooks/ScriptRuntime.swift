@@ -161,10 +161,13 @@ final class ScriptRuntime {
         lua.pushReference(reference)
         lua.pushRawField(ofTableAt: -1, function)
         guard lua.isFunction(at: -1) else { return .notProvided }
-        guard breaker.allows(name + "." + function) else { return skipSuspended(entry: name, function: function) }
+        let breakerKey = name + "." + function
+        guard breaker.allows(breakerKey) else { return skipSuspended(entry: name, function: function) }
         let line = lua.lineDefined(ofFunctionAt: -1)
         for argument in arguments { lua.push(argument) }
-        return invoke(entry: name, function: function, arguments: Int32(arguments.count), line: line) { arguments }
+        var previous: JSON?
+        return invoke(entry: name, function: function, breakerKey: breakerKey, arguments: Int32(arguments.count), line: line,
+                      previous: &previous) { arguments }
     }
 
     /// Calls `function` once per item of `each`, with one table argument: the `shared` fields,
@@ -183,6 +186,8 @@ final class ScriptRuntime {
         let line = lua.lineDefined(ofFunctionAt: -1)
         lua.push(JSON.object(shared))
         let sharedIndex = lua.top
+        var previous: JSON?
+        let breakerKey = name + "." + function
         let generation = stateGeneration
         var outcomes: [HookCallOutcome] = []
         outcomes.reserveCapacity(each.count)
@@ -192,13 +197,14 @@ final class ScriptRuntime {
                 outcomes.append(.failed)
                 continue
             }
-            guard breaker.allows(name + "." + function) else {
+            guard breaker.allows(breakerKey) else {
                 outcomes.append(skipSuspended(entry: name, function: function))
                 continue
             }
             lua.pushCopy(of: functionIndex)
             lua.pushInput(sharedAt: sharedIndex, own: fields)
-            outcomes.append(invoke(entry: name, function: function, arguments: 1, line: line) { [.object(shared + fields)] })
+            outcomes.append(invoke(entry: name, function: function, breakerKey: breakerKey, arguments: 1, line: line,
+                                   previous: &previous) { [.object(shared + fields)] })
         }
         return outcomes
     }
@@ -206,15 +212,25 @@ final class ScriptRuntime {
     /// Runs the function below the top `arguments` values under the limits and pops what it
     /// returned. Failures are reported with the error's input strings redacted (`inputs` is only
     /// evaluated then), and fed to the breaker.
-    private func invoke(entry name: String, function: String, arguments: Int32, line: Int?, inputs: () -> [JSON]) -> HookCallOutcome {
+    ///
+    /// `previous` is the last value returned in a run of calls (`callEach`): a value that converts
+    /// to it is not converted again. Most recipients of an event get the same decision, and
+    /// converting it was a seventh of a delivery's instructions (issue 17, target 5).
+    private func invoke(entry name: String, function: String, breakerKey: String, arguments: Int32, line: Int?,
+                        previous: inout JSON?, inputs: () -> [JSON]) -> HookCallOutcome {
         let result = lua.limitedCall(arguments: arguments, results: 1, instructionBudget: limits.instructionBudget, timeLimit: limits.timeLimit)
         drainLog(script: name + ".lua", function: function)
         switch result {
         case .success:
             defer { lua.pop() }
-            _ = breaker.record(name + "." + function, overran: false)
+            _ = breaker.record(breakerKey, overran: false)
+            if let previous, lua.converts(at: -1, to: previous) {
+                return .returned(previous, line: line)
+            }
             do {
-                return .returned(try lua.json(at: -1), line: line)
+                let json = try lua.json(at: -1)
+                previous = json
+                return .returned(json, line: line)
             } catch {
                 reportMalformed(entry: name, function: function, line: line, problem: "returned \(error.message)")
                 return .failed
@@ -227,7 +243,7 @@ final class ScriptRuntime {
             }
             let message = InputRedaction(inputs()).apply(failure.message)
             recordFailure(kind, message: message, entry: name, function: function)
-            if breaker.record(name + "." + function, overran: kind.isOverrun) {
+            if breaker.record(breakerKey, overran: kind.isOverrun) {
                 logger.warning("hook suspended after running past its limits \(limits.overrunsBeforeSuspension) times in a row; the built-in defaults decide for \(limits.suspension)",
                                metadata: ["hook.script": "\(folder.displayName(of: name + ".lua"))", "hook.function": "\(function)"])
             }

@@ -35,6 +35,21 @@ extension JSON {
         return pairs.first(where: { $0.0 == key })?.1
     }
 
+    /// The same array or object storage, not an equal copy: a value handed on unchanged (e.g. one
+    /// hook decision shared by many recipients) is recognised without comparing its contents.
+    /// False for scalars, and for equal values built apart.
+    public func sharesStorage(with other: JSON) -> Bool {
+        switch (self, other) {
+        case let (.array(a), .array(b)): return JSON.sameBuffer(a, b)
+        case let (.object(a), .object(b)): return JSON.sameBuffer(a, b)
+        default: return false
+        }
+    }
+
+    private static func sameBuffer<Element>(_ a: [Element], _ b: [Element]) -> Bool {
+        !a.isEmpty && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress && x.count == y.count } }
+    }
+
     public var isNull: Bool { if case .null = self { return true } else { return false } }
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     public var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }

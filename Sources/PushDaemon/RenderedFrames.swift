@@ -46,9 +46,10 @@ struct RenderedFrames {
         case let (.int(x), .int(y)): return x == y
         case let (.double(x), .double(y)): return x.bitPattern == y.bitPattern
         case let (.string(x), .string(y)), let (.raw(x), .raw(y)): return sameBytes(x, y)
-        case let (.array(x), .array(y)): return x.count == y.count && zip(x, y).allSatisfy { identical($0, $1) }
+        case let (.array(x), .array(y)):
+            return a.sharesStorage(with: b) || (x.count == y.count && zip(x, y).allSatisfy { identical($0, $1) })
         case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { sameBytes($0.0, $1.0) && identical($0.1, $1.1) }
+            return a.sharesStorage(with: b) || (x.count == y.count && zip(x, y).allSatisfy { sameBytes($0.0, $1.0) && identical($0.1, $1.1) })
         default: return false
         }
     }

@@ -40,8 +40,13 @@ function text.preview(message)
 end
 
 -- Ids arrive as numbers, but compare them as text too so that 12 and "12" are the same person.
+-- Two numbers compare as numbers: this runs for every recipient of every event, and turning
+-- both into text each time was a good part of a decision's cost.
 function text.same_id(a, b)
-  return a ~= nil and b ~= nil and (a == b or tostring(a) == tostring(b))
+  if a == nil or b == nil then return false end
+  if a == b then return true end
+  if type(a) == "number" and type(b) == "number" then return false end
+  return tostring(a) == tostring(b)
 end
 
 return text
