@@ -324,7 +324,8 @@ final class ScriptRuntime {
     }
 
     /// Moves what scripts passed to `log(...)` during the last call into the Logger.
-    private func drainLog(script relativePath: String, function: String) {
+    /// `relativePath` is only built when there is something to log: this runs after every call.
+    private func drainLog(script relativePath: @autoclosure () -> String, function: String) {
         let base = lua.top
         defer { lua.setTop(base) }
         lua.pushReference(logBufferReference)
@@ -336,7 +337,7 @@ final class ScriptRuntime {
             lua.pop()
             lua_pushnil(lua.L)
             lua_rawseti(lua.L, -2, index)
-            var metadata: Logger.Metadata = ["hook.script": "\(folder.displayName(of: relativePath))", "hook.function": "\(function)"]
+            var metadata: Logger.Metadata = ["hook.script": "\(folder.displayName(of: relativePath()))", "hook.function": "\(function)"]
             if let location = ErrorLocation.parse(line) { metadata["hook.line"] = "\(location.line)" }
             logger.info("hook log: \(line)", metadata: metadata)
         }
