@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -97,6 +98,8 @@ async def run(args):
     command = [os.path.join(args.bin, "push-daemon"), "--config", args.config]
     out_file = os.path.abspath(args.out)
     if args.mode == "callgrind":
+        if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
+            sys.exit("--mode callgrind needs valgrind (Debian: apt-get install valgrind); --mode native does not")
         # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 writes: profile a copy without it
         # (function names come from the symbol table).
         stripped = out_file + ".push-daemon"
