@@ -78,13 +78,14 @@ def descendants(pid):
     return found
 
 
-def cpu_seconds(pids):
-    """User + system CPU of these processes and their reaped children."""
+def cpu_seconds(pids, kernel_only=False):
+    """User + system CPU of these processes and their reaped children (or the system part alone)."""
     total = 0
     for pid in pids:
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+            total += stime + cstime if kernel_only else utime + stime + cutime + cstime
         except OSError:
             pass
     return total / CLOCK_TICKS
@@ -106,6 +107,10 @@ class CPUMeter:
 
     def snapshot(self):
         return {name: cpu_seconds(descendants(pid)) for name, pid in self.roots.items()}
+
+    def kernel_seconds(self, name):
+        """The system (kernel) part of one process tree's CPU so far: for the daemon, mostly its socket writes."""
+        return cpu_seconds(descendants(self.roots[name]), kernel_only=True) if name in self.roots else 0.0
 
     @staticmethod
     def delta(before, after):

@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import re
+import statistics
 import resource
 import time
 
@@ -737,6 +738,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         group.mark()
         log(f"{name}: {messages} messages, one every {interval_s * 1000:.0f} ms, to {ready['connected']} connections")
         cpu_before = meter.snapshot()
+        daemon_kernel = meter.kernel_seconds("push-daemon")
         busy_before = machine_busy_seconds()
         sender_cpu = rusage_seconds()
         marks_from = timeline.offsets(timeline_dir) if timeline_dir else {}
@@ -747,6 +749,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         sender_cpu = rusage_seconds() - sender_cpu
         per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
         cpu = meter.delta(cpu_before, meter.snapshot())
+        daemon_kernel = meter.kernel_seconds("push-daemon") - daemon_kernel
         machine_busy = machine_busy_seconds() - busy_before
         stats = latency_stats(started, per_connection)
         elapsed = max(stats["last_receipt_ns"] - t_start, 1) / 1e9
@@ -764,12 +767,14 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         pairs = max(stats["pairs"], 1)
         result["us_per_delivery"] = {"generator": (receiver_cpu + sender_cpu) / pairs * 1e6,
                                      **{k: v / pairs * 1e6 for k, v in cpu.items()}}
+        result["daemon_kernel_us_per_delivery"] = daemon_kernel / pairs * 1e6
         # From the first send to the end of collection (a little longer than `seconds`).
         result["machine_busy_s"] = machine_busy
         result["other_cpu_s"] = max(0.0, machine_busy - sum(cpu.values()) - receiver_cpu - sender_cpu)
         log(f"{name}: machine busy {machine_busy:.1f} CPU s while sending and collecting, of which "
             f"{result['other_cpu_s']:.1f} s neither the stack nor the generator (other work on the machine)")
-        log(f"{name}: CPU per delivery: " + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(result["us_per_delivery"].items())))
+        log(f"{name}: CPU per delivery: " + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(result["us_per_delivery"].items()))
+            + f" (push-daemon's kernel part {result['daemon_kernel_us_per_delivery']:.1f} µs)")
         log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
             f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
             f"(201 response p50 {result['send_p50_ms']:.2f} ms, p99 {result['send_p99_ms']:.2f} ms); "
@@ -835,6 +840,35 @@ def workload_w3_busy(stack, args, results, meter, log):
                                               args.w3_large_interval_ms / 1000, processes=args.w3_processes,
                                               connect_sender=True, log=log, client=args.w3_client, direct=args.w3_direct)
     results[f"W3 busy-{size}"]["other_conversations"] = others
+    if args.w3_paced_messages > 0:
+        workload_w3_paced(stack, args, results, meter, log, busy_members=members, others=others)
+
+
+def workload_w3_paced(stack, args, results, meter, log, busy_members, others):
+    """Target 4's comparison at W3's own rate (10 msg/s), fresh and busy recipients alternated:
+    at the bench's 50 msg/s W3-1000 keeps both cores busy, so its p99 is the length of a queue,
+    which has come out higher for either kind of recipient in different runs."""
+    size, signer = args.w3_large, Signer(stack.config)
+    fresh_members = ensure_users(stack, f"wsb3p_{size}_{RUN}_", size)
+    for round_ in range(args.w3_paced_rounds):
+        for kind, members in (("fresh", fresh_members), ("busy", busy_members)):
+            key = f"W3 paced {kind}-{size}"
+            result = delivery_run(stack, args, meter, signer, members, f"W3-{size} {kind}, paced, round {round_ + 1}",
+                                  args.w3_paced_messages, args.w3_paced_interval_ms / 1000, processes=args.w3_processes,
+                                  connect_sender=True, log=log, client=args.w3_client, direct=args.w3_direct)
+            result["other_conversations"] = others if kind == "busy" else 0
+            result["interval_ms"] = args.w3_paced_interval_ms
+            results.setdefault(key, {"rounds": []})["rounds"].append(result)
+    for kind in ("fresh", "busy"):
+        entry = results[f"W3 paced {kind}-{size}"]
+        # The rounds' median p99 (the lower middle with two rounds): one slow round does not decide.
+        p99s = sorted(r["p99_ms"] for r in entry["rounds"])
+        entry.update(p99_ms=p99s[(len(p99s) - 1) // 2], p99s=[r["p99_ms"] for r in entry["rounds"]],
+                     p50_ms=statistics.median(r["p50_ms"] for r in entry["rounds"]),
+                     missing=sum(r["missing"] for r in entry["rounds"]),
+                     us_per_delivery={k: statistics.median(r["us_per_delivery"][k] for r in entry["rounds"])
+                                      for k in entry["rounds"][0]["us_per_delivery"]},
+                     machine_cores=statistics.median(r["machine_busy_s"] / max(r["seconds"], 1e-9) for r in entry["rounds"]))
 
 
 def workload_w4(stack, args, results, meter, log):
@@ -925,6 +959,10 @@ def add_arguments(parser):
     parser.add_argument("--w3-busy-conversations", type=int, default=500,
                         help="other groups each recipient of the second W3 at the large size is in (0: skip that run)")
     parser.add_argument("--w3-processes", type=int, default=2, help="receiver processes for W3")
+    parser.add_argument("--w3-paced-messages", type=int, default=100,
+                        help="messages per paced W3-1000 run (target 4's comparison at W3's rate; 0: none)")
+    parser.add_argument("--w3-paced-interval-ms", type=float, default=100)
+    parser.add_argument("--w3-paced-rounds", type=int, default=2, help="fresh/busy pairs, alternated")
     clients = ("websockets", "raw", "c")
     parser.add_argument("--w2-client", choices=clients, default="websockets", help="W2 receivers (and W4's W2)")
     parser.add_argument("--w3-client", choices=clients, default="c",
@@ -970,7 +1008,9 @@ def rows(results):
             out.append((f"{name} other work on the machine", f"{r['other_cpu_s']:.1f} CPU s (of {r['machine_busy_s']:.1f} s busy "
                         f"while sending and collecting)", ""))
         if "us_per_delivery" in r:
+            kernel = r.get("daemon_kernel_us_per_delivery")
             out.append((f"{name} CPU per delivery", ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(r["us_per_delivery"].items()))
+                        + (f" (of the push-daemon's, kernel {kernel:.1f} µs)" if kernel is not None else "")
                         + f" ({r.get('client', '?')} receivers)", ""))
     for name in (k for k in results if k.startswith("W3 busy-")):
         busy, fresh = results[name], results.get("W3-" + name[8:])
@@ -978,6 +1018,13 @@ def rows(results):
             out.append((f"W3-{name[8:]}, recipients in {busy['other_conversations']} other conversations: p99 busy ÷ fresh",
                         f"{busy['p99_ms'] / max(fresh['p99_ms'], 1e-9):.2f} ({busy['p99_ms']:.2f} ÷ {fresh['p99_ms']:.2f} ms; "
                         f"busy p50 {busy['p50_ms']:.2f} ms, missing {busy['missing']})", "≤ 1.2"))
+    for name in (k for k in results if k.startswith("W3 paced ")):
+        r, (kind, size) = results[name], name[len("W3 paced "):].split("-")
+        if r:
+            out.append((f"W3-{size} paced ({r['rounds'][0]['interval_ms']:.0f} ms apart), {kind} recipients: p99 of each round / p50",
+                        " / ".join(f"{p:.2f}" for p in r["p99s"]) + f" / {r['p50_ms']:.2f} ms; missing {r['missing']}; "
+                        f"machine {r['machine_cores']:.2f} cores busy; CPU per delivery "
+                        + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(r["us_per_delivery"].items())), ""))
     w4 = results.get("W4")
     if w4:
         out.append(("W4 idle connections in one daemon", f"{w4['connected']} of {w4['target']} attempted "
