@@ -234,3 +234,33 @@ def test_preview_runs_the_script_on_disk_and_tells_when_the_builtin_decided(staf
     assert failed["usedBuiltin"] is True
     assert "notifications.lua:" in failed["scriptError"] and "preview boom" in failed["scriptError"]
     assert failed["decision"]["toast"] == {"title": "Alice", "body": "Hola"}  # the built-in default's
+
+
+
+@pytest.mark.parametrize("size", [4, 34], ids=["small-group", "group-of-34"])
+def test_badges_mute_and_blocks_reach_the_hook_in_small_and_large_groups(alice, bob, carol, make_user, clients, size):
+    """The hook's per-recipient inputs (unread counts, mute, blocks) for messages, where the sender
+    is the actor, and reactions, where the reactor is, in a small group and a large one."""
+    from issue5_helpers import group
+    from test_blocks import block
+
+    dave = make_user("Dave")
+    conversation = group(alice, bob, carol, dave, *[make_user() for _ in range(size - 4)], name="Práctica")
+    block(carol, alice)
+    assert dave.patch(f"/api/messages/{conversation}/settings", {"muted": True}).status_code == 200
+    send(carol, direct(carol, bob), "unread elsewhere")  # Bob's total is more than this room's count
+    own = send(carol, conversation, "mine")
+    b, c, d = clients(bob), clients(carol), clients(dave)
+
+    sent = send(alice, conversation, "¿Quién baila?")
+    to_bob, to_carol, to_dave = (frame_for(client, sent["id"])["h2ac"] for client in (b, c, d))
+    assert to_bob["toast"] == {"title": "Alice in Práctica", "body": "¿Quién baila?"} and to_bob["sound"] == "message"
+    in_conversation, total = unread_in_list(bob, conversation)
+    assert to_bob["badge"] == {"conversation": in_conversation, "total": total} and (in_conversation, total) == (2, 3)
+    assert to_carol.get("toast") is None and to_carol.get("sound") is None  # she blocked Alice
+    assert to_carol["badge"]["conversation"] == 1
+    assert to_dave.get("toast") is None and to_dave.get("sound") is None  # he muted the group
+    assert to_dave["badge"]["conversation"] == 2
+    assert alice.post(f"/api/messages/{own['id']}/reactions", {"emoji": "👍"}).status_code == 201
+    reaction = c.wait_for(lambda f: f["type"] == "reaction_added" and f["messageId"] == own["id"], timeout=10)
+    assert reaction["h2ac"].get("toast") is None  # the reactor is the one she blocked
