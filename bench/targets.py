@@ -34,6 +34,16 @@ def _w1_reason(w1, batched):
     return reason
 
 
+def _w4b_reason(w2_held, w2_alone):
+    reason = f"the W2 part's largest p99 stages: {_largest_stages(w2_held, 2)}"
+    if w2_held.get("machine_busy_s") is not None:
+        reason += (f"; the machine was {_cores(w2_held):.1f} cores busy ({w2_held.get('other_cpu_s', 0):.1f} CPU s of it "
+                   f"the holders' and other processes')")
+    if w2_alone:
+        reason += f"; W2 alone in this run: p99 {w2_alone['p99_ms']:.2f} ms"
+    return reason
+
+
 def _cores(result):
     """Cores the machine kept busy, on average, while a delivery run sent and collected."""
     return result["machine_busy_s"] / max(result["seconds"], 1e-9) if "machine_busy_s" in result else float("nan")
@@ -127,7 +137,7 @@ def rows(results):
         add("6. W4b: 100,000 idle connections, < 5 KB each, W2 p99 ≤ 5 ms while held, restart without loss", figure,
             w4b["held"] >= 100_000 and w4b["kb_per_connection"] < 5 and w.get("p99_ms", float("inf")) <= 5
             and back is not None and s.get("lost") == 0 and s.get("duplicates") == 0,
-            why=f"the W2 part's largest p99 stages: {_largest_stages(w, 2)}")
+            why=_w4b_reason(w, results.get("W2")))
     else:
         add("6. W4b: 100,000 idle connections", **_missing("W4b"))
 
