@@ -34,6 +34,12 @@ def _w1_reason(w1, batched):
     return reason
 
 
+def _w7_reason(w2_part, results):
+    reason = f"the W2 part's largest p99 stages: {_largest_stages(w2_part, 2)}; {_cpu_share(results['W7'], 'postgres')}"
+    alone = [f"{name} p99 {results[name]['p99_ms']:.2f} ms" for name in ("W2", "W3-200") if name in results]
+    return reason + (f"; alone in this run: {', '.join(alone)}" if alone else "")
+
+
 def _w4b_reason(w2_held, w2_alone):
     reason = f"the W2 part's largest p99 stages: {_largest_stages(w2_held, 2)}"
     if w2_held.get("machine_busy_s") is not None:
@@ -89,7 +95,7 @@ def rows(results):
             f"W2 {p2['p99_ms']:.2f}, W3-200 {p3['p99_ms']:.2f}, W1 {p1['p99_ms']:.2f} ms; {missing} missing; "
             f"machine CPU {results['W7']['machine_cpu_fraction'] * 100:.0f} %",
             p2["p99_ms"] <= 5 and p3["p99_ms"] <= 15 and p1["p99_ms"] <= 20 and missing == 0,
-            why=f"the W2 part's largest p99 stages: {_largest_stages(p2, 2)}; {_cpu_share(results['W7'], 'postgres')}")
+            why=_w7_reason(p2, results))
     else:
         add("3. W7 mixed workload", **_missing("W7"))
 
