@@ -109,8 +109,9 @@ class CPUMeter:
         return {name: cpu_seconds(descendants(pid)) for name, pid in self.roots.items()}
 
     def kernel_seconds(self, name):
-        """The system (kernel) part of one process tree's CPU so far: for the daemon, mostly its socket writes."""
-        return cpu_seconds(descendants(self.roots[name]), kernel_only=True) if name in self.roots else 0.0
+        """The system (kernel) part of one process tree's CPU so far (for the daemon, mostly its
+        socket writes); None when this meter has no such tree (W4b's meter counts six daemons)."""
+        return cpu_seconds(descendants(self.roots[name]), kernel_only=True) if name in self.roots else None
 
     @staticmethod
     def delta(before, after):

@@ -749,7 +749,7 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         sender_cpu = rusage_seconds() - sender_cpu
         per_connection, receiver_cpu, other, closed = group.collect(len(started), timeout=10)
         cpu = meter.delta(cpu_before, meter.snapshot())
-        daemon_kernel = meter.kernel_seconds("push-daemon") - daemon_kernel
+        daemon_kernel = None if daemon_kernel is None else meter.kernel_seconds("push-daemon") - daemon_kernel
         machine_busy = machine_busy_seconds() - busy_before
         stats = latency_stats(started, per_connection)
         elapsed = max(stats["last_receipt_ns"] - t_start, 1) / 1e9
@@ -767,14 +767,15 @@ def delivery_run(stack, args, meter, signer, members, name, messages, interval_s
         pairs = max(stats["pairs"], 1)
         result["us_per_delivery"] = {"generator": (receiver_cpu + sender_cpu) / pairs * 1e6,
                                      **{k: v / pairs * 1e6 for k, v in cpu.items()}}
-        result["daemon_kernel_us_per_delivery"] = daemon_kernel / pairs * 1e6
+        if daemon_kernel is not None:
+            result["daemon_kernel_us_per_delivery"] = daemon_kernel / pairs * 1e6
         # From the first send to the end of collection (a little longer than `seconds`).
         result["machine_busy_s"] = machine_busy
         result["other_cpu_s"] = max(0.0, machine_busy - sum(cpu.values()) - receiver_cpu - sender_cpu)
         log(f"{name}: machine busy {machine_busy:.1f} CPU s while sending and collecting, of which "
             f"{result['other_cpu_s']:.1f} s neither the stack nor the generator (other work on the machine)")
         log(f"{name}: CPU per delivery: " + ", ".join(f"{k} {v:.1f} µs" for k, v in sorted(result["us_per_delivery"].items()))
-            + f" (push-daemon's kernel part {result['daemon_kernel_us_per_delivery']:.1f} µs)")
+            + (f" (push-daemon's kernel part {daemon_kernel / pairs * 1e6:.1f} µs)" if daemon_kernel is not None else ""))
         log(f"{name}: p50 {stats['p50_ms']:.2f} ms, p99 {stats['p99_ms']:.2f} ms, max {stats['max_ms']:.1f} ms, "
             f"missing {stats['missing']}, {result['deliveries_per_s']:.0f} deliveries/s "
             f"(201 response p50 {result['send_p50_ms']:.2f} ms, p99 {result['send_p99_ms']:.2f} ms); "

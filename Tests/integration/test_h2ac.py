@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from conftest import BASE_URL, CONFIG, assert_error, direct, send, wait_until
+from issue5_helpers import group
+from test_blocks import block
 from test_push_support import clients  # noqa: F401  (fixture)
 
 
@@ -241,9 +243,6 @@ def test_preview_runs_the_script_on_disk_and_tells_when_the_builtin_decided(staf
 def test_badges_mute_and_blocks_reach_the_hook_in_small_and_large_groups(alice, bob, carol, make_user, clients, size):
     """The hook's per-recipient inputs (unread counts, mute, blocks) for messages, where the sender
     is the actor, and reactions, where the reactor is, in a small group and a large one."""
-    from issue5_helpers import group
-    from test_blocks import block
-
     dave = make_user("Dave")
     conversation = group(alice, bob, carol, dave, *[make_user() for _ in range(size - 4)], name="Práctica")
     block(carol, alice)
